@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every limit pgplist applies to untrusted input, in one place (STYLE.md §6). The defaults here are
+ * what a key absent from the configuration file means; the bounds are what a configuration file may
+ * set, checked at load time. docs/admin.md lists the same values (a test checks that it does).
+ */
+#pragma once
+
+/* LMTP session (RFC 2033 on RFC 5321): a text line is at most 1000 octets; we allow more because
+ * real mail is sloppy, but never an unbounded amount. */
+#define PGL_LIMIT_LMTP_LINE_DEFAULT	  4096
+#define PGL_LIMIT_LMTP_LINE_MIN		  1002
+#define PGL_LIMIT_LMTP_LINE_MAX		  (1024 * 1024)
+#define PGL_LIMIT_MESSAGE_DEFAULT	  (25 * 1024 * 1024)
+#define PGL_LIMIT_MESSAGE_MIN		  1024
+#define PGL_LIMIT_MESSAGE_MAX		  (512 * 1024 * 1024)
+#define PGL_LIMIT_HEADER_DEFAULT	  (256 * 1024)
+#define PGL_LIMIT_HEADER_MIN		  1024
+#define PGL_LIMIT_HEADER_MAX		  (16 * 1024 * 1024)
+#define PGL_LIMIT_RECIPIENTS_DEFAULT	  100
+#define PGL_LIMIT_RECIPIENTS_MAX	  10000
+#define PGL_LIMIT_LMTP_TIMEOUT_DEFAULT	  300
+#define PGL_LIMIT_LMTP_TIMEOUT_MAX	  3600
+#define PGL_LIMIT_LMTP_SESSIONS_DEFAULT	  32
+#define PGL_LIMIT_LMTP_SESSIONS_MAX	  1024
+
+/* MIME structure (GMime parsing) */
+#define PGL_LIMIT_MIME_DEPTH_DEFAULT	  16
+#define PGL_LIMIT_MIME_DEPTH_MAX	  64
+#define PGL_LIMIT_MIME_PARTS_DEFAULT	  512
+#define PGL_LIMIT_MIME_PARTS_MAX	  10000
+
+/* Loop detection: more Received: headers than this and the message is treated as looping (cf.
+ * Postfix hopcount_limit). */
+#define PGL_LIMIT_MAX_RECEIVED_DEFAULT	  30
+#define PGL_LIMIT_MAX_RECEIVED_MAX	  500
+
+/* REST (issue 5) */
+#define PGL_LIMIT_REST_BODY_DEFAULT	  (1024 * 1024)
+#define PGL_LIMIT_REST_BODY_MAX		  (64 * 1024 * 1024)
+#define PGL_LIMIT_JSON_DEPTH_DEFAULT	  32
+#define PGL_LIMIT_JSON_DEPTH_MAX	  256
+
+/* Spool files a runner will read (the spool is ours, but a corrupt file must not blow up memory). */
+#define PGL_LIMIT_SPOOL_FILE_MAX	  (PGL_LIMIT_MESSAGE_MAX + 64 * 1024)
+
+/* Address syntax, RFC 5321 §4.5.3.1 */
+#define PGL_LIMIT_LOCAL_PART_MAX	  64
+#define PGL_LIMIT_DOMAIN_MAX		  255
+#define PGL_LIMIT_ADDRESS_MAX		  254
