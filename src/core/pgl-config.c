@@ -28,7 +28,8 @@ typedef struct {
 	const gchar *key;
 	KeyType type;
 	gsize offset;
-	const gchar *default_value;
+	const gchar *default_value; /* strings and enums */
+	guint64 default_uint;	    /* KEY_UINT */
 	guint64 min;
 	guint64 max;
 	const gchar *const *choices; /* KEY_ENUM: index is the stored value */
@@ -38,9 +39,9 @@ typedef struct {
 static const gchar *const security_choices[] = {"none", "starttls", "tls", NULL};
 
 #define OFF(field) offsetof(PglConfig, field)
-#define STR(g, k, f, d, doc) {g, k, KEY_STRING, OFF(f), d, 0, 0, NULL, doc}
-#define SECRET(g, k, f, d, doc) {g, k, KEY_SECRET, OFF(f), d, 0, 0, NULL, doc}
-#define UINT(g, k, f, d, lo, hi, doc) {g, k, KEY_UINT, OFF(f), G_STRINGIFY(d), lo, hi, NULL, doc}
+#define STR(g, k, f, d, doc) {g, k, KEY_STRING, OFF(f), d, 0, 0, 0, NULL, doc}
+#define SECRET(g, k, f, d, doc) {g, k, KEY_SECRET, OFF(f), d, 0, 0, 0, NULL, doc}
+#define UINT(g, k, f, d, lo, hi, doc) {g, k, KEY_UINT, OFF(f), NULL, d, lo, hi, NULL, doc}
 
 static const ConfigKey config_keys[] = {
 	STR("paths", "var_dir", var_dir, "./var",
@@ -57,7 +58,7 @@ static const ConfigKey config_keys[] = {
 	    "name in the LMTP greeting and in Message-IDs; empty means the host name"),
 	STR("smtp", "host", smtp_host, "127.0.0.1", "the relay (MTA) outgoing mail is handed to"),
 	UINT("smtp", "port", smtp_port, 25, 1, 65535, "relay port"),
-	{"smtp", "security", KEY_ENUM, OFF(smtp_security), "none", 0, 0, security_choices,
+	{"smtp", "security", KEY_ENUM, OFF(smtp_security), "none", 0, 0, 0, security_choices,
 	 "none, starttls (required, never downgraded) or tls (implicit TLS)"},
 	STR("smtp", "user", smtp_user, "", "AUTH user name; empty means no AUTH"),
 	SECRET("smtp", "password", smtp_password, "", "AUTH password"),
@@ -159,6 +160,14 @@ parse_value(PglConfig *config, const ConfigKey *key, const gchar *value, GError 
 	}
 }
 
+static gchar *
+default_string(const ConfigKey *key)
+{
+	if (key->type == KEY_UINT)
+		return g_strdup_printf("%" G_GUINT64_FORMAT, key->default_uint);
+	return g_strdup(key->default_value);
+}
+
 /**
  * pgl_config_new_default:
  *
@@ -170,7 +179,9 @@ pgl_config_new_default(void)
 	PglConfig *config = g_new0(PglConfig, 1);
 
 	for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
-		gboolean ok = parse_value(config, &config_keys[i], config_keys[i].default_value, NULL);
+		g_autofree gchar *value = default_string(&config_keys[i]);
+		gboolean ok = parse_value(config, &config_keys[i], value, NULL);
+
 		g_assert(ok);
 	}
 	return config;
@@ -362,10 +373,12 @@ pgl_config_describe_keys(void)
 {
 	GString *out = g_string_new(NULL);
 
-	for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++)
+	for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+		g_autofree gchar *value = default_string(&config_keys[i]);
+
 		g_string_append_printf(out, "[%s] %s = %s\t# %s\n", config_keys[i].group,
-				       config_keys[i].key, config_keys[i].default_value,
-				       config_keys[i].doc);
+				       config_keys[i].key, value, config_keys[i].doc);
+	}
 	return g_string_free(out, FALSE);
 }
 

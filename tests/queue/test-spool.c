@@ -166,6 +166,11 @@ test_corrupt(Fixture *fixture, gconstpointer user_data)
 
 	g_assert_true(g_file_set_contents(path, "pgplist-spool 1\nkey value\nnoeol", -1, NULL));
 	g_assert_null(pgl_spool_claim(fixture->spool, PGL_QUEUE_IN, "0000-bad", &error));
+	g_assert_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT);
+	g_clear_error(&error);
+
+	/* gone (claimed by someone else) */
+	g_assert_null(pgl_spool_claim(fixture->spool, PGL_QUEUE_IN, "0000-bad", &error));
 	g_assert_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_NOT_FOUND);
 }
 
@@ -249,11 +254,14 @@ test_runner_bad(Fixture *fixture, gconstpointer user_data)
 	g_mutex_init(&counter.lock);
 	g_cond_init(&counter.cond);
 	g_assert_true(pgl_spool_enqueue(fixture->spool, PGL_QUEUE_PIPELINE, entry, &error));
+	g_test_expect_message("pgl-queue", G_LOG_LEVEL_WARNING,
+			      "*queue=pipeline action=bad reason=\"cannot handle this\"");
 	runner = pgl_runner_new(fixture->ctx, fixture->spool, PGL_QUEUE_PIPELINE, count_process,
 				NULL, &counter);
 	g_assert_true(pgl_runner_start(runner, &error));
 	g_assert_true(wait_seen(&counter, 1, 5000));
 	pgl_runner_stop(runner);
+	g_test_assert_expected_messages();
 	ids = pgl_spool_list(fixture->spool, PGL_QUEUE_BAD, &error);
 	g_assert_cmpuint(ids->len, ==, 1);
 	bad = pgl_spool_claim(fixture->spool, PGL_QUEUE_BAD, g_ptr_array_index(ids, 0), &error);
