@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The store: lists, members, held messages, confirmation tokens, duplicate suppression, the
+ * audit trail, bounces and the record of deliveries, kept in one SQLite database. This is the
+ * only interface to it; no other folder sees SQL or sqlite3.h, so another backend (PostgreSQL)
+ * can stand behind it.
+ *
+ * A #PglStore is one connection, used by one thread at a time: every daemon thread and every
+ * CLI command opens its own. Nothing is cached: each call reads the database, so what the CLI
+ * changes, a running daemon sees at once. Addresses passed in are already normalised
+ * (pgl_address_normalize()); setting values are already validated (pgl_list_setting_validate()).
+ * Times are seconds since the epoch, passed in by the caller, except creation stamps, which come
+ * from pgl_context_now().
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "core/pgl-context.h"
+#include "core/pgl-list.h"
+
+G_BEGIN_DECLS
+
+/**
+ * PGL_STORE_SCHEMA_VERSION:
+ *
+ * The schema version this code creates and understands (PRAGMA user_version); older databases
+ * are migrated on open, newer ones refused.
+ */
+#define PGL_STORE_SCHEMA_VERSION 1
+
+#define PGL_STORE_ERROR (pgl_store_error_quark())
+GQuark pgl_store_error_quark(void);
+
+/**
+ * PglStoreError:
+ * @PGL_STORE_ERROR_NOT_FOUND: no such list, member, held message or token (or it has expired)
+ * @PGL_STORE_ERROR_EXISTS: the list or membership is already there
+ * @PGL_STORE_ERROR_SCHEMA: the database was written by a newer pgplist, or could not be migrated
+ * @PGL_STORE_ERROR_FAILED: anything else SQLite reported (I/O, locked past the busy timeout,
+ *   corrupt file, not a database...); the message has SQLite's text
+ */
+typedef enum {
+	PGL_STORE_ERROR_NOT_FOUND,
+	PGL_STORE_ERROR_EXISTS,
+	PGL_STORE_ERROR_SCHEMA,
+	PGL_STORE_ERROR_FAILED,
+} PglStoreError;
+
+/**
+ * PglStore:
+ *
+ * One connection to the database (opaque). Not for sharing between threads: open one per
+ * thread with pgl_store_open(), free it with pgl_store_free().
+ */
+typedef struct _PglStore PglStore;
+
+/**
+ * PglHeldMessage:
+ *
+ * A post held for the moderators.
+ */
+typedef struct {
+	gint64 id;	   /* unique across lists, never reused */
+	gint64 list_id;
+	gchar *sender;	   /* (owned) */
+	gchar *subject;	   /* (owned) (nullable) */
+	gchar *reason;	   /* (owned) */
+	gchar *message_id; /* (owned) (nullable) */
+	gint64 received;
+	GBytes *message;   /* (owned) (nullable) the message as held; %NULL in listings */
+} PglHeldMessage;
+
+/**
+ * PglAuditEntry:
+ *
+ * One moderation or rule decision, as recorded by pgl_store_audit_add().
+ */
+typedef struct {
+	gint64 id;
+	gint64 time;
+	gint64 list_id;
+	gchar *message_id; /* (owned) (nullable) */
+	gchar *action;	   /* (owned) */
+	gchar *reason;	   /* (owned) (nullable) */
+	gchar *actor;	   /* (owned) (nullable) */
+} PglAuditEntry;
+
+PglStore *pgl_store_open(PglContext *ctx, GError **error);
+void pgl_store_free(PglStore *store);
+gboolean pgl_store_begin(PglStore *store, GError **error);
+gboolean pgl_store_commit(PglStore *store, GError **error);
+void pgl_store_rollback(PglStore *store);
+guint pgl_store_schema_version(PglStore *store);
+
+gboolean pgl_store_domain_add(PglStore *store, const gchar *domain, GError **error);
+GStrv pgl_store_domain_list(PglStore *store, GError **error);
+
+PglList *pgl_store_list_create(PglStore *store, const gchar *name, const gchar *domain,
+			       GHashTable *settings, GError **error);
+PglList *pgl_store_list_lookup(PglStore *store, const gchar *address, GError **error);
+PglList *pgl_store_list_lookup_by_id(PglStore *store, gint64 list_id, GError **error);
+GPtrArray *pgl_store_list_all(PglStore *store, GError **error);
+gboolean pgl_store_list_remove(PglStore *store, const gchar *address, GError **error);
+gboolean pgl_store_list_set_setting(PglStore *store, gint64 list_id, const gchar *name,
+				    const gchar *value, GError **error);
+
+PglMember *pgl_store_member_add(PglStore *store, gint64 list_id, const gchar *address,
+				const gchar *display_name, PglRole role, GError **error);
+gboolean pgl_store_member_remove(PglStore *store, gint64 list_id, const gchar *address,
+				 PglRole role, GError **error);
+PglMember *pgl_store_member_lookup(PglStore *store, gint64 list_id, const gchar *address,
+				   PglRole role, GError **error);
+PglMember *pgl_store_member_get(PglStore *store, gint64 member_id, GError **error);
+GPtrArray *pgl_store_member_list(PglStore *store, gint64 list_id, PglRole role, GError **error);
+GPtrArray *pgl_store_member_roles(PglStore *store, gint64 list_id, const gchar *address,
+				  GError **error);
+gboolean pgl_store_member_set_moderation(PglStore *store, gint64 member_id, PglAction action,
+					 GError **error);
+gboolean pgl_store_member_set_delivery(PglStore *store, gint64 member_id, gboolean enabled,
+				       GError **error);
+GStrv pgl_store_delivery_recipients(PglStore *store, gint64 list_id, GError **error);
+
+gint64 pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *sender,
+			  const gchar *subject, const gchar *reason, const gchar *message_id,
+			  GBytes *message, GError **error);
+PglHeldMessage *pgl_store_held_get(PglStore *store, gint64 list_id, gint64 id, GError **error);
+GPtrArray *pgl_store_held_list(PglStore *store, gint64 list_id, GError **error);
+gboolean pgl_store_held_remove(PglStore *store, gint64 id, GError **error);
+void pgl_held_message_free(PglHeldMessage *held);
+
+gchar *pgl_store_pending_add(PglStore *store, gint64 list_id, const gchar *type,
+			     const gchar *payload, gint64 expires, GError **error);
+gboolean pgl_store_pending_get(PglStore *store, const gchar *token, gint64 now,
+			       gint64 *list_id_out, gchar **type_out, gchar **payload_out,
+			       GError **error);
+gboolean pgl_store_pending_remove(PglStore *store, const gchar *token, GError **error);
+guint pgl_store_pending_expire(PglStore *store, gint64 now, GError **error);
+
+gboolean pgl_store_message_id_check(PglStore *store, gint64 list_id, const gchar *message_id,
+				    gint64 now, gboolean *seen_out, GError **error);
+guint pgl_store_message_id_expire(PglStore *store, gint64 older_than, GError **error);
+
+gboolean pgl_store_audit_add(PglStore *store, gint64 list_id, const gchar *message_id,
+			     const gchar *action, const gchar *reason, const gchar *actor,
+			     gint64 now, GError **error);
+GPtrArray *pgl_store_audit_list(PglStore *store, gint64 list_id, GError **error);
+void pgl_audit_entry_free(PglAuditEntry *entry);
+
+gboolean pgl_store_bounce_add(PglStore *store, gint64 list_id, const gchar *address,
+			      const gchar *reason, GBytes *message, gint64 now, GError **error);
+guint pgl_store_bounce_count(PglStore *store, gint64 list_id, const gchar *address,
+			     GError **error);
+
+gboolean pgl_store_delivered_add(PglStore *store, const gchar *origin,
+				 const gchar *const *addresses, guint n_addresses, gint64 now,
+				 GError **error);
+GPtrArray *pgl_store_delivered_filter(PglStore *store, const gchar *origin,
+				      const gchar *const *recipients, guint n_recipients,
+				      GError **error);
+guint pgl_store_delivered_expire(PglStore *store, gint64 older_than, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglStore, pgl_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglHeldMessage, pgl_held_message_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglAuditEntry, pgl_audit_entry_free)
+
+G_END_DECLS
