@@ -134,6 +134,18 @@ pgl_spool_entry_free(PglSpoolEntry *entry)
 	g_free(entry);
 }
 
+static gboolean
+key_ok(const gchar *key)
+{
+	if (key[0] == '\0')
+		return FALSE;
+	for (const gchar *p = key; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
+			return FALSE;
+	}
+	return TRUE;
+}
+
 const gchar *
 pgl_spool_entry_get(PglSpoolEntry *entry, const gchar *key)
 {
@@ -148,6 +160,8 @@ pgl_spool_entry_get(PglSpoolEntry *entry, const gchar *key)
 void
 pgl_spool_entry_set(PglSpoolEntry *entry, const gchar *key, const gchar *value)
 {
+	/* "rcpt" lines are the recipients list */
+	g_return_if_fail(key_ok(key) && !g_str_equal(key, "rcpt"));
 	if (value == NULL)
 		g_hash_table_remove(entry->meta, key);
 	else
@@ -188,18 +202,6 @@ pgl_spool_new_id(void)
 }
 
 static gboolean
-key_ok(const gchar *key)
-{
-	if (key[0] == '\0')
-		return FALSE;
-	for (const gchar *p = key; *p != '\0'; p++) {
-		if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
-			return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean
 write_all(int fd, const guint8 *data, gsize len)
 {
 	while (len > 0) {
@@ -235,7 +237,8 @@ fsync_dir(const gchar *dir, GError **error)
  * pgl_spool_enqueue:
  * @queue: the queue to put @entry in
  * @entry: the entry; if it has no id, a new one is assigned (and kept in @entry->id). An entry
- *   enqueued again under the same id replaces the earlier file atomically.
+ *   enqueued again under the same id replaces the earlier file atomically. A claimed entry may
+ *   be enqueued elsewhere under its id (moved to the next stage) and then finished.
  *
  * Returns only once the file is durable (written, fsynced, renamed, directory fsynced).
  */
@@ -256,10 +259,10 @@ pgl_spool_enqueue(PglSpool *spool, const gchar *queue, PglSpoolEntry *entry, GEr
 
 	g_return_val_if_fail(dir != NULL, FALSE);
 	g_return_val_if_fail(entry->message != NULL, FALSE);
+	/* entry->queue stays what it was: a claimed entry may be copied to another queue and
+	 * must still be finished in its own */
 	if (entry->id == NULL)
 		entry->id = pgl_spool_new_id();
-	g_free(entry->queue);
-	entry->queue = g_strdup(queue);
 
 	g_hash_table_iter_init(&iter, entry->meta);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {

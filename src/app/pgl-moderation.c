@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A moderator's decision on a held message, the same from the command line and (later) the
+ * REST API and web UI. Accept sends the message on to the pipeline queue, reject tells the
+ * poster why, discard drops it. The spool entry is written before the held row is removed, so
+ * a crash between the two can repeat a decision but never lose the message. The running daemon
+ * picks the queued message up at once (its runners watch the spool), whether or not it is this
+ * process that made the decision.
+ */
+#define G_LOG_DOMAIN "pgl-app"
+
+#include "app/pgl-moderation.h"
+
+#include "app/pgl-notice.h"
+#include "app/pgl-stages.h"
+#include "mail/pgl-mail.h"
+#include "util/pgl-sanitize.h"
+
+/**
+ * pgl_moderation_decide:
+ * @list: the list @held_id is held for
+ * @held_id: the held message
+ * @action: %PGL_ACTION_ACCEPT, %PGL_ACTION_REJECT or %PGL_ACTION_DISCARD
+ * @reason: (nullable): for a rejection, told to the poster
+ * @actor: who decided, for the audit log ("cli", a user name)
+ * @error: return location for a #GError (%PGL_STORE_ERROR_NOT_FOUND if no such held message)
+ */
+gboolean
+pgl_moderation_decide(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
+		      gint64 held_id, PglAction action, const gchar *reason, const gchar *actor,
+		      GError **error)
+{
+	g_autoptr(PglHeldMessage) held = NULL;
+	g_autofree gchar *log_id = g_strdup_printf("held-%" G_GINT64_FORMAT, held_id);
+	const gchar *why = reason != NULL && reason[0] != '\0'
+				   ? reason
+				   : "The list moderator did not approve your message.";
+
+	g_return_val_if_fail(action == PGL_ACTION_ACCEPT || action == PGL_ACTION_REJECT ||
+				     action == PGL_ACTION_DISCARD,
+			     FALSE);
+	held = pgl_store_held_get(store, list->id, held_id, error);
+	if (held == NULL)
+		return FALSE;
+	switch (action) {
+	case PGL_ACTION_ACCEPT: {
+		g_autoptr(PglSpoolEntry) entry = pgl_spool_entry_new(NULL, held->message);
+
+		pgl_spool_entry_set_int(entry, PGL_IN_LIST_ID, list->id);
+		pgl_spool_entry_set(entry, PGL_IN_ENVELOPE_FROM, held->sender);
+		pgl_spool_entry_set(entry, PGL_IN_APPROVED_BY, actor);
+		if (!pgl_spool_enqueue(spool, PGL_QUEUE_PIPELINE, entry, error))
+			return FALSE;
+		break;
+	}
+	case PGL_ACTION_REJECT: {
+		g_autoptr(GMimeMessage) message = NULL;
+		g_autoptr(GHashTable) variables = pgl_notice_variables(list);
+		g_autofree gchar *subject =
+			g_strdup_printf("Your message to %s was rejected", list->address);
+		const gchar *recipients[] = {held->sender, NULL};
+
+		/* the held copy was parsed once already; if it no longer parses, reject
+		 * without attaching it */
+		if (!pgl_mail_parse(ctx, held->message, &message, NULL))
+			g_clear_object(&message);
+		if (held->sender[0] != '\0' &&
+		    pgl_notice_may_answer(message, held->sender, held->sender)) {
+			g_hash_table_insert(variables, "subject", g_strdup(held->subject));
+			g_hash_table_insert(variables, "reason", pgl_sanitize(why, -1, 1000));
+			if (!pgl_notice_send(ctx, spool, list, recipients, subject, "rejected",
+					     variables, message, error))
+				return FALSE;
+		}
+		break;
+	}
+	case PGL_ACTION_DISCARD:
+		break;
+	case PGL_ACTION_DEFER:
+	case PGL_ACTION_HOLD:
+	default:
+		g_assert_not_reached();
+	}
+	if (!pgl_store_held_remove(store, held_id, error))
+		return FALSE;
+	if (!pgl_store_audit_add(store, list->id, held->message_id, pgl_action_to_string(action),
+				 action == PGL_ACTION_REJECT ? why : "moderator decision", actor,
+				 pgl_context_now(ctx), error))
+		return FALSE;
+	g_message("%s: list=%s action=%s actor=%s", log_id, list->address,
+		  pgl_action_to_string(action), actor);
+	return TRUE;
+}

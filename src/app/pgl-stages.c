@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The processing stages between arrival and delivery, one runner each:
+ *
+ *  in:        route by recipient. Mail for the posting address runs the posting chain
+ *             (src/pipeline) and is then accepted (-> pipeline queue), held (-> database,
+ *             notices), rejected (-> notice) or discarded; -owner mail is forwarded to the
+ *             owners; -bounces mail is recorded; command addresses go to the command queue.
+ *  pipeline:  the handlers (List-* headers, prefix, footer, ...), then one out message for all
+ *             members with delivery enabled.
+ *
+ * Every decision is logged as key=value and written to the audit table. Whatever a stage
+ * produces is durable (spool or database) before the stage returns, so the runner may remove
+ * the message it came from. A message that cannot be parsed is answered with a notice where
+ * that is allowed, and kept in the bad queue.
+ */
+#define G_LOG_DOMAIN "pgl-app"
+
+#include "app/pgl-stages.h"
+
+#include "app/pgl-notice.h"
+#include "app/pgl-router.h"
+#include "core/pgl-address.h"
+#include "delivery/pgl-delivery.h"
+#include "mail/pgl-mail-headers.h"
+#include "mail/pgl-mail.h"
+#include "pipeline/pgl-chain.h"
+#include "pipeline/pgl-pipeline.h"
+#include "util/pgl-sanitize.h"
+
+/**
+ * pgl_stage_new:
+ * @spool: (transfer none): must outlive the stage
+ *
+ * Returns: (transfer full) (nullable): a stage with its own database connection
+ */
+PglStage *
+pgl_stage_new(PglContext *ctx, PglSpool *spool, GError **error)
+{
+	g_autoptr(PglStage) stage = g_new0(PglStage, 1);
+
+	stage->ctx = pgl_context_ref(ctx);
+	stage->spool = spool;
+	stage->store = pgl_store_open(ctx, error);
+	if (stage->store == NULL)
+		return NULL;
+	return g_steal_pointer(&stage);
+}
+
+void
+pgl_stage_free(PglStage *stage)
+{
+	if (stage == NULL)
+		return;
+	g_clear_pointer(&stage->store, pgl_store_free);
+	g_clear_pointer(&stage->ctx, pgl_context_unref);
+	g_free(stage);
+}
+
+/**
+ * pgl_stage_enqueue_in:
+ * @recipient: the envelope recipient (an address of a list)
+ * @envelope_from: the envelope sender, "" for the null sender
+ * @message: the message as received
+ * @id_out: (out) (optional) (transfer full): the spool id
+ *
+ * Puts a newly arrived message in the in queue; durable when this returns %TRUE.
+ */
+gboolean
+pgl_stage_enqueue_in(PglContext *ctx, PglSpool *spool, const gchar *recipient,
+		     const gchar *envelope_from, GBytes *message, gchar **id_out, GError **error)
+{
+	g_autoptr(PglSpoolEntry) entry = pgl_spool_entry_new(NULL, message);
+
+	pgl_spool_entry_set(entry, PGL_IN_RECIPIENT, recipient);
+	pgl_spool_entry_set(entry, PGL_IN_ENVELOPE_FROM, envelope_from ? envelope_from : "");
+	pgl_spool_entry_set_int(entry, PGL_IN_RECEIVED, pgl_context_now(ctx));
+	if (!pgl_spool_enqueue(spool, PGL_QUEUE_IN, entry, error))
+		return FALSE;
+	if (id_out != NULL)
+		*id_out = g_strdup(entry->id);
+	return TRUE;
+}
+
+static void
+audit(PglStage *stage, const PglList *list, const gchar *log_id, const gchar *action,
+      const gchar *reason, const gchar *actor)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!pgl_store_audit_add(stage->store, list->id, log_id, action, reason, actor,
+				 pgl_context_now(stage->ctx), &error))
+		g_warning("%s: cannot write audit record: %s", log_id, error->message);
+}
+
+/* The owners, or the site owner for a list that has none. */
+static GStrv
+owner_addresses(PglStage *stage, const PglList *list, gboolean with_moderators, GError **error)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_autoptr(GPtrArray) owners = NULL;
+	guint count = 0;
+
+	owners = pgl_store_member_list(stage->store, list->id, PGL_ROLE_OWNER, error);
+	if (owners == NULL)
+		return NULL;
+	for (guint i = 0; i < owners->len; i++, count++)
+		g_strv_builder_add(builder, ((PglMember *)g_ptr_array_index(owners, i))->address);
+	if (with_moderators) {
+		g_autoptr(GPtrArray) moderators =
+			pgl_store_member_list(stage->store, list->id, PGL_ROLE_MODERATOR, error);
+
+		if (moderators == NULL)
+			return NULL;
+		for (guint i = 0; i < moderators->len; i++, count++)
+			g_strv_builder_add(
+				builder, ((PglMember *)g_ptr_array_index(moderators, i))->address);
+	}
+	if (count == 0)
+		g_strv_builder_add(builder, pgl_context_get_config(stage->ctx)->site_owner);
+	return g_strv_builder_end(builder);
+}
+
+static gboolean
+notify_sender(PglStage *stage, const PglList *list, GMimeMessage *message,
+	      const gchar *envelope_from, const gchar *sender, const gchar *subject_line,
+	      const gchar *template_name, const gchar *reason, gboolean attach, GError **error)
+{
+	g_autoptr(GHashTable) variables = pgl_notice_variables(list);
+	g_autofree gchar *subject = pgl_mail_get_subject(message);
+	const gchar *recipients[] = {sender, NULL};
+
+	if (!pgl_notice_may_answer(message, envelope_from, sender))
+		return TRUE;
+	g_hash_table_insert(variables, "subject",
+			    pgl_sanitize(subject ? subject : "(no subject)", -1, 200));
+	g_hash_table_insert(variables, "reason", g_strdup(reason));
+	return pgl_notice_send(stage->ctx, stage->spool, list, recipients, subject_line,
+			       template_name, variables, attach ? message : NULL, error);
+}
+
+static gboolean
+hold(PglStage *stage, const PglList *list, GMimeMessage *message, const gchar *envelope_from,
+     const gchar *sender, const gchar *log_id, const gchar *reason, GError **error)
+{
+	g_autofree gchar *subject = pgl_mail_get_subject(message);
+	g_autofree gchar *safe_subject = pgl_sanitize(subject ? subject : "", -1, 200);
+	g_autofree gchar *display_name = pgl_list_get_display_name(list);
+	g_autoptr(GBytes) bytes = pgl_mail_to_bytes(message);
+	const gchar *message_id = g_mime_message_get_message_id(message);
+	gint64 held_id;
+
+	held_id = pgl_store_held_add(stage->store, list->id, sender ? sender : "", safe_subject,
+				     reason, message_id, bytes, error);
+	if (held_id <= 0)
+		return FALSE;
+	if (pgl_list_get_bool(list, "admin_immed_notify")) {
+		g_auto(GStrv) moderators = owner_addresses(stage, list, TRUE, error);
+		g_autoptr(GHashTable) variables = pgl_notice_variables(list);
+		g_autofree gchar *notice_subject = NULL;
+
+		if (moderators == NULL)
+			return FALSE;
+		g_hash_table_insert(variables, "sender",
+				    pgl_sanitize(sender ? sender : "(unknown)", -1, 200));
+		g_hash_table_insert(variables, "subject", g_strdup(safe_subject));
+		g_hash_table_insert(variables, "reason", g_strdup(reason));
+		g_hash_table_insert(variables, "id", g_strdup_printf("%" G_GINT64_FORMAT, held_id));
+		notice_subject = g_strdup_printf("%s post from %s requires approval",
+						 display_name, sender ? sender : "(unknown)");
+		if (!pgl_notice_send(stage->ctx, stage->spool, list,
+				     (const gchar *const *)moderators, notice_subject,
+				     "held-moderator", variables, message, error))
+			return FALSE;
+	}
+	if (pgl_list_get_bool(list, "respond_to_post_requests")) {
+		g_autofree gchar *notice_subject =
+			g_strdup_printf("Your message to %s awaits moderator approval", list->address);
+
+		if (!notify_sender(stage, list, message, envelope_from, sender, notice_subject,
+				   "held-poster", reason, FALSE, error))
+			return FALSE;
+	}
+	g_message("%s: list=%s action=held id=%" G_GINT64_FORMAT " sender=%s reason=\"%s\"",
+		  log_id, list->address, held_id, sender ? sender : "", reason);
+	return TRUE;
+}
+
+static PglPosting *
+posting_new(PglStage *stage, const PglList *list, GMimeMessage *message, gsize raw_size,
+	    const gchar *envelope_from, GPtrArray **roles_out, GError **error)
+{
+	g_autoptr(PglPosting) posting = g_new0(PglPosting, 1);
+	g_autoptr(GPtrArray) roles = NULL;
+
+	posting->ctx = stage->ctx;
+	posting->list = list;
+	posting->message = message;
+	posting->raw_size = raw_size;
+	posting->envelope_from = envelope_from;
+	posting->sender = pgl_mail_sender(message, envelope_from);
+	if (posting->sender != NULL) {
+		roles = pgl_store_member_roles(stage->store, list->id, posting->sender, error);
+		if (roles == NULL)
+			return NULL;
+	} else {
+		roles = g_ptr_array_new_with_free_func((GDestroyNotify)pgl_member_free);
+	}
+	posting->sender_roles = roles;
+	*roles_out = g_steal_pointer(&roles);
+	return g_steal_pointer(&posting);
+}
+
+static gboolean
+enqueue_pipeline(PglStage *stage, const PglList *list, GMimeMessage *message,
+		 const gchar *envelope_from, const gchar *approved_by, GError **error)
+{
+	g_autoptr(GBytes) bytes = pgl_mail_to_bytes(message);
+	g_autoptr(PglSpoolEntry) entry = pgl_spool_entry_new(NULL, bytes);
+
+	pgl_spool_entry_set_int(entry, PGL_IN_LIST_ID, list->id);
+	pgl_spool_entry_set(entry, PGL_IN_ENVELOPE_FROM, envelope_from ? envelope_from : "");
+	pgl_spool_entry_set(entry, PGL_IN_APPROVED_BY, approved_by);
+	return pgl_spool_enqueue(stage->spool, PGL_QUEUE_PIPELINE, entry, error);
+}
+
+static gboolean
+process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
+	     const gchar *envelope_from, GError **error)
+{
+	g_autoptr(GMimeMessage) message = NULL;
+	g_autoptr(GError) parse_error = NULL;
+	g_autoptr(PglPosting) posting = NULL;
+	g_autoptr(GPtrArray) roles = NULL;
+	g_autoptr(PglVerdict) verdict = NULL;
+	g_autofree gchar *log_id = NULL;
+	g_autofree gchar *reason = NULL;
+
+	if (!pgl_mail_parse(stage->ctx, entry->message, &message, &parse_error)) {
+		g_autofree gchar *sender = pgl_address_normalize(envelope_from, NULL);
+		g_autoptr(GHashTable) variables = pgl_notice_variables(list);
+		g_autofree gchar *why = g_strdup_printf("The message could not be read: %s",
+							parse_error->message);
+		const gchar *recipients[] = {sender, NULL};
+
+		if (sender != NULL && pgl_notice_may_answer(NULL, envelope_from, sender)) {
+			g_hash_table_insert(variables, "subject", g_strdup("(unreadable message)"));
+			g_hash_table_insert(variables, "reason", g_strdup(why));
+			if (!pgl_notice_send(stage->ctx, stage->spool, list, recipients,
+					     "Your message could not be posted", "rejected",
+					     variables, NULL, error))
+				return FALSE;
+		}
+		g_set_error(error, PGL_MAIL_ERROR, parse_error->code, "list=%s %s", list->address,
+			    why);
+		return FALSE;
+	}
+	log_id = pgl_mail_get_log_id(message);
+	posting = posting_new(stage, list, message, g_bytes_get_size(entry->message),
+			      envelope_from, &roles, error);
+	if (posting == NULL)
+		return FALSE;
+	verdict = pgl_chain_run(posting);
+	reason = pgl_sanitize(verdict->reason ? verdict->reason : "", -1, 500);
+	g_message("%s: list=%s sender=%s action=%s rule=%s reason=\"%s\"", log_id, list->address,
+		  posting->sender ? posting->sender : "(none)",
+		  pgl_action_to_string(verdict->action), verdict->rule ? verdict->rule : "-",
+		  reason);
+	audit(stage, list, log_id, pgl_action_to_string(verdict->action), reason,
+	      verdict->rule ? verdict->rule : "chain");
+
+	switch (verdict->action) {
+	case PGL_ACTION_DEFER:
+	case PGL_ACTION_ACCEPT:
+		return enqueue_pipeline(stage, list, message, envelope_from,
+					verdict->rule ? verdict->rule : "chain", error);
+	case PGL_ACTION_HOLD:
+		return hold(stage, list, message, envelope_from, posting->sender, log_id, reason,
+			    error);
+	case PGL_ACTION_REJECT: {
+		g_autofree gchar *subject =
+			g_strdup_printf("Your message to %s was rejected", list->address);
+
+		return notify_sender(stage, list, message, envelope_from, posting->sender,
+				     subject, "rejected", reason, TRUE, error);
+	}
+	case PGL_ACTION_DISCARD:
+		return TRUE;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+static gboolean
+forward_to_owners(PglStage *stage, PglSpoolEntry *entry, const PglList *list, GError **error)
+{
+	g_auto(GStrv) owners = owner_addresses(stage, list, FALSE, error);
+
+	if (owners == NULL)
+		return FALSE;
+	g_message("%s: list=%s action=forward-to-owners rcpts=%u", entry->id, list->address,
+		  g_strv_length(owners));
+	return pgl_notice_enqueue_message(stage->ctx, stage->spool, list,
+					  (const gchar *const *)owners, entry->message, error);
+}
+
+static gboolean
+record_bounce(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
+	      const gchar *extension, GError **error)
+{
+	g_autofree gchar *address = NULL;
+
+	/* VERP: list-bounces+user=host@domain names the member */
+	if (extension != NULL) {
+		g_autofree gchar *decoded = g_strdup(extension);
+		gchar *equals = strrchr(decoded, '=');
+
+		if (equals != NULL) {
+			*equals = '@';
+			address = pgl_address_normalize(decoded, NULL);
+		}
+	}
+	g_message("%s: list=%s action=bounce-received member=%s", entry->id, list->address,
+		  address ? address : "(unknown)");
+	return pgl_store_bounce_add(stage->store, list->id, address, "bounce received",
+				    entry->message, pgl_context_now(stage->ctx), error);
+}
+
+/**
+ * pgl_stage_process_in:
+ * @entry: a claimed message of the in queue
+ * @stage: the #PglStage of the in runner
+ *
+ * A #PglRunnerProcessFunc: routes and moderates a newly arrived message.
+ */
+gboolean
+pgl_stage_process_in(PglSpoolEntry *entry, gpointer user_data, GError **error)
+{
+	PglStage *stage = user_data;
+	const gchar *recipient = pgl_spool_entry_get(entry, PGL_IN_RECIPIENT);
+	const gchar *envelope_from = pgl_spool_entry_get(entry, PGL_IN_ENVELOPE_FROM);
+	g_autofree gchar *list_address = NULL;
+	g_autofree gchar *extension = NULL;
+	g_autoptr(PglList) list = NULL;
+	PglDestination destination;
+
+	if (recipient == NULL ||
+	    !pgl_router_parse(recipient, &list_address, &destination, &extension)) {
+		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
+			    "no list recipient in spool entry");
+		return FALSE;
+	}
+	list = pgl_store_list_lookup(stage->store, list_address, error);
+	if (list == NULL) {
+		g_prefix_error(error, "recipient %s: ", recipient);
+		return FALSE;
+	}
+	switch (destination) {
+	case PGL_DEST_POST:
+		return process_post(stage, entry, list, envelope_from, error);
+	case PGL_DEST_OWNER:
+		return forward_to_owners(stage, entry, list, error);
+	case PGL_DEST_BOUNCES:
+		return record_bounce(stage, entry, list, extension, error);
+	case PGL_DEST_REQUEST:
+	case PGL_DEST_JOIN:
+	case PGL_DEST_LEAVE:
+	case PGL_DEST_CONFIRM:
+		g_info("%s: list=%s action=command-queue address=%s", entry->id, list->address,
+		       pgl_destination_to_string(destination));
+		return pgl_spool_enqueue(stage->spool, PGL_QUEUE_COMMAND, entry, error);
+	default:
+		g_assert_not_reached();
+	}
+}
+
+/**
+ * pgl_stage_process_pipeline:
+ * @entry: a claimed message of the pipeline queue (accepted for a list)
+ * @stage: the #PglStage of the pipeline runner
+ *
+ * A #PglRunnerProcessFunc: runs the handlers and queues one copy for the members.
+ */
+gboolean
+pgl_stage_process_pipeline(PglSpoolEntry *entry, gpointer user_data, GError **error)
+{
+	PglStage *stage = user_data;
+	gint64 list_id = pgl_spool_entry_get_int(entry, PGL_IN_LIST_ID, 0);
+	const gchar *envelope_from = pgl_spool_entry_get(entry, PGL_IN_ENVELOPE_FROM);
+	g_autoptr(PglList) list = NULL;
+	g_autoptr(GMimeMessage) message = NULL;
+	g_autoptr(PglPosting) posting = NULL;
+	g_autoptr(GPtrArray) roles = NULL;
+	g_auto(GStrv) recipients = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(PglSpoolEntry) out = NULL;
+	g_autofree gchar *log_id = NULL;
+
+	list = pgl_store_list_lookup_by_id(stage->store, list_id, error);
+	if (list == NULL)
+		return FALSE;
+	if (!pgl_mail_parse(stage->ctx, entry->message, &message, error))
+		return FALSE;
+	log_id = pgl_mail_get_log_id(message);
+	posting = posting_new(stage, list, message, g_bytes_get_size(entry->message),
+			      envelope_from, &roles, error);
+	if (posting == NULL || !pgl_pipeline_run(posting, error))
+		return FALSE;
+	recipients = pgl_store_delivery_recipients(stage->store, list->id, error);
+	if (recipients == NULL)
+		return FALSE;
+	bytes = pgl_mail_to_bytes(message);
+	out = pgl_spool_entry_new(NULL, bytes);
+	/* the same id: a pipeline pass repeated after a crash replaces its out message rather
+	 * than adding a second one */
+	out->id = g_strdup(entry->id);
+	pgl_spool_entry_set_int(out, PGL_OUT_LIST_ID, list->id);
+	{
+		g_autofree gchar *bounces = pgl_list_subaddress(list, "bounces");
+
+		pgl_spool_entry_set(out, PGL_OUT_SENDER, bounces);
+	}
+	if (pgl_list_get_bool(list, "verp_delivery"))
+		pgl_spool_entry_set(out, PGL_OUT_VERP, "true");
+	for (guint i = 0; recipients[i] != NULL; i++)
+		g_ptr_array_add(out->recipients, g_strdup(recipients[i]));
+	g_message("%s: list=%s action=deliver rcpts=%u", log_id, list->address,
+		  out->recipients->len);
+	if (out->recipients->len == 0)
+		return TRUE;
+	return pgl_spool_enqueue(stage->spool, PGL_QUEUE_OUT, out, error);
+}
