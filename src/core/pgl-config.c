@@ -45,7 +45,7 @@ static const gchar *const security_choices[] = {"none", "starttls", "tls", NULL}
 
 static const ConfigKey config_keys[] = {
 	STR("paths", "var_dir", var_dir, "./var",
-	    "directory for the database, the spool queues and the bounce store"),
+	    "directory for the database and the spool queues (mode 0700)"),
 	STR("paths", "template_dir", template_dir, "",
 	    "directory whose NAME.txt files override the built-in notice templates"),
 	STR("database", "path", db_path, "", "SQLite database file; empty means VAR_DIR/pgplist.db"),
