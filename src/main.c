@@ -578,7 +578,7 @@ static gboolean
 cmd_aliases(Cli *cli, gint argc, gchar **argv, GError **error)
 {
 	const PglConfig *config = pgl_context_get_config(cli->ctx);
-	const gchar *const *suffixes = pgl_router_suffixes();
+	const gchar *const *suffixes = pgl_list_suffixes();
 	g_autoptr(PglStore) store = NULL;
 	g_autoptr(GPtrArray) lists = NULL;
 	g_autofree gchar *transport = NULL;

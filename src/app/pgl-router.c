@@ -109,17 +109,3 @@ pgl_destination_is_command(PglDestination destination)
 	return destination == PGL_DEST_REQUEST || destination == PGL_DEST_JOIN ||
 	       destination == PGL_DEST_LEAVE || destination == PGL_DEST_CONFIRM;
 }
-
-/**
- * pgl_router_suffixes:
- *
- * Returns: (transfer none): the sub-address suffixes ("-request", ...), %NULL-terminated
- */
-const gchar *const *
-pgl_router_suffixes(void)
-{
-	static const gchar *const names[] = {"-request", "-owner", "-bounces", "-join",
-					     "-leave",	 "-confirm", NULL};
-
-	return names;
-}

@@ -29,6 +29,5 @@ gboolean pgl_router_parse(const gchar *recipient, gchar **list_address_out,
 			  PglDestination *destination_out, gchar **extension_out);
 const gchar *pgl_destination_to_string(PglDestination destination);
 gboolean pgl_destination_is_command(PglDestination destination);
-const gchar *const *pgl_router_suffixes(void);
 
 G_END_DECLS

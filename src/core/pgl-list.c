@@ -10,7 +10,9 @@
 
 #include "core/pgl-address.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 G_DEFINE_QUARK(pgl-list-error-quark, pgl_list_error)
 
@@ -141,6 +143,21 @@ pgl_list_free(PglList *list)
 }
 
 /**
+ * pgl_list_suffixes:
+ *
+ * Returns: (transfer none): the suffixes of a list's sub-addresses ("-request", ...), each
+ *   answering at NAME-SUFFIX@DOMAIN, %NULL-terminated
+ */
+const gchar *const *
+pgl_list_suffixes(void)
+{
+	static const gchar *const suffixes[] = {"-request", "-owner", "-bounces", "-join",
+						"-leave",   "-confirm", NULL};
+
+	return suffixes;
+}
+
+/**
  * pgl_list_parse_address:
  * @address: "name@domain" as given by a user
  * @name_out: (out) (transfer full): the list name
@@ -154,8 +171,7 @@ gboolean
 pgl_list_parse_address(const gchar *address, gchar **name_out, gchar **domain_out,
 		       GError **error)
 {
-	static const gchar *const reserved[] = {"-request", "-owner", "-bounces", "-join",
-						"-leave",   "-confirm", NULL};
+	const gchar *const *reserved = pgl_list_suffixes();
 	g_autofree gchar *normal = pgl_address_normalize(address, NULL);
 	g_autofree gchar *name = NULL;
 	g_autofree gchar *domain = NULL;
@@ -308,6 +324,9 @@ pgl_list_setting_names(void)
 	return names;
 }
 
+/* XXX: one HMAC-SHA256 round is fast to brute-force if the database leaks; none of our
+ * dependencies offers a slow KDF (PBKDF2/Argon2). The moderator password only pre-approves posts,
+ * and the database is readable by the daemon's user only. */
 static gchar *
 hash_password(const gchar *salt, const gchar *password)
 {
@@ -436,8 +455,12 @@ pgl_list_setting_validate(const gchar *setting, const gchar *value, GError **err
 
 		if (value[0] == '\0')
 			return g_strdup("");
-		for (gsize i = 0; i < sizeof raw; i++)
-			raw[i] = (guint8)g_random_int_range(0, 256);
+		if (getrandom(raw, sizeof raw, 0) != sizeof raw) {
+			g_set_error(error, PGL_LIST_ERROR, PGL_LIST_ERROR_INVALID_VALUE,
+				    "%s: no random numbers for the salt: %s", setting,
+				    g_strerror(errno));
+			return NULL;
+		}
 		salt = g_base64_encode(raw, sizeof raw);
 		return hash_password(salt, value);
 	}

@@ -162,13 +162,11 @@ transact(PglDelivery *delivery, PglSpoolEntry *entry, const gchar *sender,
 				  &error)) {
 		g_autofree gchar *reason = pgl_sanitize(error->message, -1, 300);
 
-		if (g_error_matches(error, PGL_SMTP_ERROR, PGL_SMTP_ERROR_PERMANENT)) {
-			for (guint i = 0; i < n; i++)
-				record_bounce(delivery, entry, recipients[i], reason);
-			return;
-		}
-		/* temporary, TLS or protocol trouble: the relay or our configuration, not the
-		 * recipients; keep the message and try again later */
+		/* The transaction as a whole failed: a refused greeting, EHLO, AUTH, MAIL FROM or
+		 * DATA, TLS or protocol trouble, or no connection at all. That is about the relay,
+		 * our configuration or the message, never about these recipients, so nobody gets a
+		 * bounce for it: keep the message and try again later (a wrong relay password must
+		 * not unsubscribe the whole list). Only per-recipient 5xx replies are bounces. */
 		g_warning("%s: relay=%s:%u action=deferred rcpts=%u reason=\"%s\"", entry->id,
 			  pgl_context_get_config(delivery->ctx)->smtp_host,
 			  pgl_context_get_config(delivery->ctx)->smtp_port, n, reason);
