@@ -326,7 +326,6 @@ test_template(void)
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *rendered = NULL;
 	g_autofree gchar *override = NULL;
-	g_autofree gchar *db = NULL;
 
 	g_hash_table_insert(variables, "name", "Team");
 	g_hash_table_insert(variables, "list_address", "team@lists.example");

@@ -648,6 +648,7 @@ test_lists_remove(Fixture *fixture, gconstpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PglList) list = create_list(fixture, "gone", "example.org");
+	g_assert_nonnull(list);
 	g_autoptr(PglList) found = NULL;
 	g_auto(GStrv) domains = NULL;
 
@@ -686,6 +687,7 @@ test_lists_remove_cascade(Fixture *fixture, gconstpointer user_data)
 		gint64 id = i == 0 ? list->id : kept->id;
 		g_autoptr(PglMember) member = add_member(fixture, id, "a@example.org",
 							 PGL_ROLE_MEMBER);
+							g_assert_nonnull(member);
 		g_autofree gchar *pending = NULL;
 
 		pgl_store_list_set_setting(fixture->store, id, "emergency", "true", &error);
@@ -867,6 +869,7 @@ test_members_add_duplicate(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(PglList) other = create_list(fixture, "other", "example.org");
 	g_autoptr(PglMember) member = add_member(fixture, list->id, "a@example.org",
 						 PGL_ROLE_MEMBER);
+						g_assert_nonnull(member);
 	g_autoptr(PglMember) again = NULL;
 	g_autoptr(PglMember) owner = NULL;
 	g_autoptr(PglMember) elsewhere = NULL;
@@ -899,8 +902,10 @@ test_members_remove(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(PglList) list = create_list(fixture, "m", "example.org");
 	g_autoptr(PglMember) member = add_member(fixture, list->id, "a@example.org",
 						 PGL_ROLE_MEMBER);
+						g_assert_nonnull(member);
 	g_autoptr(PglMember) moderator = add_member(fixture, list->id, "a@example.org",
 						    PGL_ROLE_MODERATOR);
+						g_assert_nonnull(moderator);
 	g_autoptr(GPtrArray) roles = NULL;
 
 	g_assert_true(pgl_store_member_remove(fixture->store, list->id, "a@example.org",
@@ -1116,6 +1121,7 @@ test_members_recipients_10000(Fixture *fixture, gconstpointer user_data)
 			g_strdup_printf("user%05u@example.org", (i * 7919) % 10000);
 		g_autoptr(PglMember) member = add_member(fixture, list->id, address,
 							 PGL_ROLE_MEMBER);
+							g_assert_nonnull(member);
 	}
 	g_assert_true(pgl_store_commit(fixture->store, &error));
 	g_assert_no_error(error);
