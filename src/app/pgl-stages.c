@@ -186,19 +186,15 @@ hold(PglStage *stage, const PglList *list, GMimeMessage *message, const gchar *e
 	return TRUE;
 }
 
+/* A posting with the sender's rows on the list looked up; @roles_out keeps them alive. */
 static PglPosting *
 posting_new(PglStage *stage, const PglList *list, GMimeMessage *message, gsize raw_size,
 	    const gchar *envelope_from, GPtrArray **roles_out, GError **error)
 {
-	g_autoptr(PglPosting) posting = g_new0(PglPosting, 1);
+	g_autoptr(PglPosting) posting = pgl_posting_new(stage->ctx, list, message, raw_size,
+							envelope_from, NULL);
 	g_autoptr(GPtrArray) roles = NULL;
 
-	posting->ctx = stage->ctx;
-	posting->list = list;
-	posting->message = message;
-	posting->raw_size = raw_size;
-	posting->envelope_from = envelope_from;
-	posting->sender = pgl_mail_sender(message, envelope_from);
 	if (posting->sender != NULL) {
 		roles = pgl_store_member_roles(stage->store, list->id, posting->sender, error);
 		if (roles == NULL)
