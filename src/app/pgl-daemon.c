@@ -96,6 +96,40 @@ deliver(const gchar *mail_from, const gchar *const *recipients, guint n_recipien
 	}
 }
 
+/* How often the daemon forgets what it no longer needs. */
+#define HOUSEKEEPING_INTERVAL_SECONDS 3600
+
+typedef struct {
+	PglContext *ctx; /* (unowned) */
+	PglStore *store; /* (unowned) the main thread's connection */
+} Housekeeping;
+
+/* Drops delivery records no retry can need any more (a retry is given up after
+ * [delivery] retry_give_up), expired confirmation tokens, and Message-IDs older than 30 days. */
+static gboolean
+housekeeping(gpointer user_data)
+{
+	Housekeeping *house = user_data;
+	const PglConfig *config = pgl_context_get_config(house->ctx);
+	gint64 now = pgl_context_now(house->ctx);
+	g_autoptr(GError) error = NULL;
+	guint delivered, pending, message_ids;
+
+	delivered = pgl_store_delivered_expire(
+		house->store, now - (gint64)config->retry_give_up - 86400, &error);
+	if (error == NULL)
+		pending = pgl_store_pending_expire(house->store, now, &error);
+	if (error == NULL)
+		message_ids =
+			pgl_store_message_id_expire(house->store, now - 30 * 86400, &error);
+	if (error != NULL)
+		g_warning("housekeeping: %s", error->message);
+	else
+		g_info("housekeeping: delivered=%u pending=%u message_ids=%u", delivered, pending,
+		       message_ids);
+	return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_signal(gpointer user_data)
 {
@@ -125,6 +159,8 @@ pgl_daemon_run(PglContext *ctx, GError **error)
 	g_autoptr(GPtrArray) runners = g_ptr_array_new_with_free_func((GDestroyNotify)pgl_runner_free);
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	Daemon daemon = {.ctx = ctx};
+	Housekeeping house = {0};
+	guint housekeeping_source;
 	PglLmtpServerConfig lmtp_config = {
 		.host = config->lmtp_host,
 		.port = (guint16)config->lmtp_port,
@@ -174,6 +210,11 @@ pgl_daemon_run(PglContext *ctx, GError **error)
 	if (lmtp == NULL)
 		return FALSE;
 	pgl_lmtp_server_start(lmtp);
+	house.ctx = ctx;
+	house.store = store;
+	housekeeping(&house);
+	housekeeping_source =
+		g_timeout_add_seconds(HOUSEKEEPING_INTERVAL_SECONDS, housekeeping, &house);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_unix_signal_add(SIGINT, on_signal, loop);
 	g_message("pgplist serving lmtp=%s:%u relay=%s:%u security=%s var=%s", config->lmtp_host,
@@ -185,6 +226,7 @@ pgl_daemon_run(PglContext *ctx, GError **error)
 
 	g_main_loop_run(loop);
 
+	g_source_remove(housekeeping_source);
 	g_message("stopping");
 	pgl_lmtp_server_stop(lmtp);
 	for (guint i = 0; i < runners->len; i++)

@@ -178,11 +178,14 @@ transact(PglDelivery *delivery, PglSpoolEntry *entry, const gchar *sender,
 		return;
 	}
 	for (guint i = 0; i < n; i++) {
-		g_autofree gchar *text = reply_text(&replies[i]);
+		g_autofree gchar *text = NULL;
 
 		if (pgl_smtp_reply_is_success(&replies[i])) {
 			g_ptr_array_add(outcome->delivered, g_strdup(recipients[i]));
-		} else if (pgl_smtp_reply_is_temporary(&replies[i])) {
+			continue;
+		}
+		text = reply_text(&replies[i]);
+		if (pgl_smtp_reply_is_temporary(&replies[i])) {
 			g_ptr_array_add(outcome->temporary, g_strdup(recipients[i]));
 			g_free(outcome->last_temporary_reason);
 			outcome->last_temporary_reason = pgl_sanitize(text, -1, 300);
