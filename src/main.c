@@ -66,6 +66,16 @@ lookup_list(PglStore *store, const gchar *address, GError **error)
 	return list;
 }
 
+/* Opens the store and looks up the list every list command starts with. */
+static PglList *
+open_list(Cli *cli, const gchar *address, PglStore **store_out, GError **error)
+{
+	*store_out = open_store(cli, error);
+	if (*store_out == NULL)
+		return NULL;
+	return lookup_list(*store_out, address, error);
+}
+
 /* Reads a whole file, or standard input for "-", refusing more than max bytes. */
 static GBytes *
 read_input(const gchar *path, gsize max, GError **error)
@@ -188,10 +198,7 @@ cmd_remove(Cli *cli, gint argc, gchar **argv, GError **error)
 
 	if (argc != 2)
 		return usage_error(error, "remove LIST@DOMAIN");
-	store = open_store(cli, error);
-	if (store == NULL)
-		return FALSE;
-	list = lookup_list(store, argv[1], error);
+	list = open_list(cli, argv[1], &store, error);
 	if (list == NULL || !pgl_store_list_remove(store, list->address, error))
 		return FALSE;
 	printf("Removed list %s\n", list->address);
@@ -251,10 +258,7 @@ cmd_members(Cli *cli, gint argc, gchar **argv, GError **error)
 			    "unknown role \"%s\" (member|owner|moderator|nonmember)", role_name);
 		return FALSE;
 	}
-	store = open_store(cli, error);
-	if (store == NULL)
-		return FALSE;
-	list = lookup_list(store, argv[1], error);
+	list = open_list(cli, argv[1], &store, error);
 	if (list == NULL)
 		return FALSE;
 	members = pgl_store_member_list(store, list->id, role, error);
@@ -323,10 +327,7 @@ cmd_addmembers(Cli *cli, gint argc, gchar **argv, GError **error)
 
 	if (argc != 3)
 		return usage_error(error, "addmembers LIST@DOMAIN FILE|-");
-	store = open_store(cli, error);
-	if (store == NULL)
-		return FALSE;
-	list = lookup_list(store, argv[1], error);
+	list = open_list(cli, argv[1], &store, error);
 	if (list == NULL)
 		return FALSE;
 	entries = read_address_lines(argv[2], error);
@@ -364,10 +365,7 @@ cmd_delmembers(Cli *cli, gint argc, gchar **argv, GError **error)
 
 	if (argc != 3)
 		return usage_error(error, "delmembers LIST@DOMAIN FILE|-");
-	store = open_store(cli, error);
-	if (store == NULL)
-		return FALSE;
-	list = lookup_list(store, argv[1], error);
+	list = open_list(cli, argv[1], &store, error);
 	if (list == NULL)
 		return FALSE;
 	entries = read_address_lines(argv[2], error);
@@ -423,10 +421,7 @@ cmd_listconf(Cli *cli, gint argc, gchar **argv, GError **error)
 
 	if (argc < 2 || argc > 4)
 		return usage_error(error, "listconf LIST@DOMAIN [KEY [VALUE]]");
-	store = open_store(cli, error);
-	if (store == NULL)
-		return FALSE;
-	list = lookup_list(store, argv[1], error);
+	list = open_list(cli, argv[1], &store, error);
 	if (list == NULL)
 		return FALSE;
 	if (argc == 2) {
@@ -468,10 +463,7 @@ cmd_inject(Cli *cli, gint argc, gchar **argv, GError **error)
 
 	if (argc < 2 || argc > 3)
 		return usage_error(error, "inject LIST@DOMAIN [FILE]");
-	store = open_store(cli, error);
-	if (store == NULL)
-		return FALSE;
-	list = lookup_list(store, argv[1], error);
+	list = open_list(cli, argv[1], &store, error);
 	if (list == NULL)
 		return FALSE;
 	message = read_input(argc == 3 ? argv[2] : NULL, config->message_max, error);
@@ -497,10 +489,7 @@ cmd_held(Cli *cli, gint argc, gchar **argv, GError **error)
 
 	if (argc != 2)
 		return usage_error(error, "held LIST@DOMAIN");
-	store = open_store(cli, error);
-	if (store == NULL)
-		return FALSE;
-	list = lookup_list(store, argv[1], error);
+	list = open_list(cli, argv[1], &store, error);
 	if (list == NULL)
 		return FALSE;
 	held = pgl_store_held_list(store, list->id, error);
@@ -549,10 +538,7 @@ cmd_moderate(Cli *cli, gint argc, gchar **argv, GError **error)
 			    "unknown action \"%s\" (accept|reject|discard)", argv[3]);
 		return FALSE;
 	}
-	store = open_store(cli, error);
-	if (store == NULL)
-		return FALSE;
-	list = lookup_list(store, argv[1], error);
+	list = open_list(cli, argv[1], &store, error);
 	if (list == NULL)
 		return FALSE;
 	spool = pgl_spool_new(cli->ctx, error);
