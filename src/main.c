@@ -695,7 +695,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		print_usage(stderr);
+		fprintf(stderr, "pgplist: no command given (try pgplist --help)\n");
 		return 1;
 	}
 	if (verbose)
