@@ -327,11 +327,12 @@ cmd_addmembers(Cli *cli, gint argc, gchar **argv, GError **error)
 
 	if (argc != 3)
 		return usage_error(error, "addmembers LIST@DOMAIN FILE|-");
-	list = open_list(cli, argv[1], &store, error);
-	if (list == NULL)
-		return FALSE;
+	/* read (and check) all input first: a writer to our stdin never meets a closed pipe */
 	entries = read_address_lines(argv[2], error);
-	if (entries == NULL || !pgl_store_begin(store, error))
+	if (entries == NULL)
+		return FALSE;
+	list = open_list(cli, argv[1], &store, error);
+	if (list == NULL || !pgl_store_begin(store, error))
 		return FALSE;
 	for (guint i = 0; i < entries->len; i++) {
 		Entry *entry = g_ptr_array_index(entries, i);
@@ -365,11 +366,12 @@ cmd_delmembers(Cli *cli, gint argc, gchar **argv, GError **error)
 
 	if (argc != 3)
 		return usage_error(error, "delmembers LIST@DOMAIN FILE|-");
-	list = open_list(cli, argv[1], &store, error);
-	if (list == NULL)
-		return FALSE;
+	/* read (and check) all input first: a writer to our stdin never meets a closed pipe */
 	entries = read_address_lines(argv[2], error);
-	if (entries == NULL || !pgl_store_begin(store, error))
+	if (entries == NULL)
+		return FALSE;
+	list = open_list(cli, argv[1], &store, error);
+	if (list == NULL || !pgl_store_begin(store, error))
 		return FALSE;
 	for (guint i = 0; i < entries->len; i++) {
 		Entry *entry = g_ptr_array_index(entries, i);
@@ -463,11 +465,11 @@ cmd_inject(Cli *cli, gint argc, gchar **argv, GError **error)
 
 	if (argc < 2 || argc > 3)
 		return usage_error(error, "inject LIST@DOMAIN [FILE]");
-	list = open_list(cli, argv[1], &store, error);
-	if (list == NULL)
-		return FALSE;
 	message = read_input(argc == 3 ? argv[2] : NULL, config->message_max, error);
 	if (message == NULL)
+		return FALSE;
+	list = open_list(cli, argv[1], &store, error);
+	if (list == NULL)
 		return FALSE;
 	/* the envelope sender of an injected message is its From: */
 	if (pgl_mail_parse(cli->ctx, message, &parsed, NULL))
