@@ -1650,6 +1650,7 @@ test_hold_nonmember_accept(Fixture *f, gconstpointer data)
 		g_autofree gchar *created = cli_ok(f, NULL, "create", "other@" LIST_DOMAIN, NULL);
 		g_autoptr(CliResult) wrong_list =
 			cli_run(f, NULL, "moderate", "other@" LIST_DOMAIN, held_id, "accept", NULL);
+		g_assert_nonnull(created);
 
 		assert_cli_error(wrong_list, held_id);
 	}
@@ -2216,6 +2217,7 @@ test_crash_kill_during_delivery(Fixture *f, gconstpointer data)
 		g_autofree gchar *message = make_message(member_addresses[i % n_members], LIST,
 							 subject, message_id, NULL);
 		g_autofree gchar *out = cli_ok(f, message, "inject", LIST, NULL);
+		g_assert_nonnull(out);
 
 		g_ptr_array_add(ids, g_steal_pointer(&message_id));
 	}
@@ -2364,6 +2366,7 @@ test_tls_wrong_ca(Fixture *f, gconstpointer data)
 	g_autoptr(GTlsCertificate) cert = make_cert(f, "relay", &ca_file);
 	g_autoptr(GTlsCertificate) other = make_cert(f, "other", &other_ca_file);
 	g_autofree gchar *message_id = NULL;
+	g_assert_nonnull(other);
 
 	pgl_smtp_sink_set_tls(f->sink, cert, FALSE);
 	g_key_file_set_string(f->config, "smtp", "security", "starttls");
@@ -2387,6 +2390,7 @@ test_tls_starttls_not_offered(Fixture *f, gconstpointer data)
 	g_autofree gchar *ca_file = NULL;
 	g_autoptr(GTlsCertificate) cert = make_cert(f, "relay", &ca_file);
 	g_autofree gchar *message_id = NULL;
+	g_assert_nonnull(cert);
 
 	/* the relay offers no STARTTLS (stripped by an attacker, say): never downgrade */
 	g_key_file_set_string(f->config, "smtp", "security", "starttls");
@@ -2495,6 +2499,7 @@ test_lmtp_owner_forward(Fixture *f, gconstpointer data)
 		g_autofree gchar *orphan_id = new_message_id(f);
 		g_autofree gchar *orphan_message = make_message(
 			NONMEMBER, "orphan-owner@" LIST_DOMAIN, "Anyone there?", orphan_id, NULL);
+		g_assert_nonnull(orphan);
 
 		ASSERT_UINT(lmtp_send(f, NONMEMBER, "orphan-owner@" LIST_DOMAIN, orphan_message),
 			    250);
@@ -2606,6 +2611,7 @@ static void
 assert_still_serving(Fixture *f, guint *expected_total)
 {
 	g_autofree gchar *message_id = post(f, ALICE, "still alive");
+	g_assert_nonnull(message_id);
 
 	*expected_total += 3;
 	wait_sink(f, *expected_total);
@@ -2747,6 +2753,7 @@ test_lmtp_multiple_recipients(Fixture *f, gconstpointer data)
 	g_autoptr(GPtrArray) rcpt_replies = NULL;
 	g_autoptr(GPtrArray) data_replies = NULL;
 	g_auto(GStrv) team = members_upto(3);
+	g_assert_nonnull(team);
 
 	setup_list(f, 3);
 	created = cli_ok(f, NULL, "create", "other@" LIST_DOMAIN, NULL);
@@ -3231,7 +3238,6 @@ test_cli_conf_info(Fixture *f, gconstpointer data)
 	g_autofree gchar *info = NULL;
 	g_autofree gchar *port_line =
 		g_strdup_printf("port = %u", (guint)pgl_smtp_sink_get_port(f->sink));
-	g_autofree gchar *no_config = NULL;
 	g_autoptr(CliResult) conf_extra = NULL;
 
 	g_key_file_set_string(f->config, "smtp", "password", "do-not-print-me");
