@@ -262,7 +262,7 @@ launcher_new(GSubprocessFlags flags)
 {
 	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
 
-	g_subprocess_launcher_unsetenv(launcher, "PGLIST_CONFIG");
+	g_subprocess_launcher_unsetenv(launcher, "PGPLIST_CONFIG");
 	g_subprocess_launcher_unsetenv(launcher, "G_MESSAGES_DEBUG");
 	g_subprocess_launcher_unsetenv(launcher, "G_DEBUG");
 	g_subprocess_launcher_unsetenv(launcher, "MALLOC_CHECK_");

@@ -26,6 +26,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PGL_CLI_ERROR (pgl_cli_error_quark())
@@ -672,12 +673,14 @@ main(int argc, char **argv)
 	g_autoptr(PglConfig) config = NULL;
 	g_autoptr(PglContext) ctx = NULL;
 	g_autoptr(GError) error = NULL;
-	const gchar *config_path = g_getenv("PGLIST_CONFIG");
+	const gchar *config_path = g_getenv("PGPLIST_CONFIG");
 	gboolean verbose = FALSE;
 	Cli cli = {0};
 	gint i = 1;
 
 	setlocale(LC_ALL, "");
+	/* the database, spool and keys are the daemon user's alone */
+	umask(077);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (g_str_equal(argv[i], "--config") && i + 1 < argc) {
 			config_path = argv[++i];

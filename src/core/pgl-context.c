@@ -105,16 +105,11 @@ pgl_context_get_hostname(PglContext *ctx)
 /**
  * pgl_context_now:
  *
- * Returns: the current time in seconds since the epoch; tests may shift it with the
- *   environment variable PGLIST_TIME_OFFSET (seconds), e.g. to make retries fall due
+ * Returns: the current time in seconds since the epoch; every time pgplist stores or compares
+ *   comes from here
  */
 gint64
 pgl_context_now(PglContext *ctx)
 {
-	const gchar *offset = g_getenv("PGLIST_TIME_OFFSET");
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-
-	if (offset != NULL)
-		now += g_ascii_strtoll(offset, NULL, 10);
-	return now;
+	return g_get_real_time() / G_USEC_PER_SEC;
 }

@@ -30,12 +30,20 @@ static gboolean
 create_private(const gchar *path, GError **error)
 {
 	/* SQLite would create the file 0644 less the umask; create it first, owner-only. An
-	 * existing file keeps its mode: that is the administrator's choice. */
-	gint fd = g_open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	 * existing file keeps its mode: that is the administrator's choice.
+	 *
+	 * Never open and close an existing database file here: on Linux, closing any descriptor
+	 * of a file drops every POSIX lock the process holds on it, including those of this
+	 * process's open SQLite connections (SQLite's documented way to corrupt a database: another
+	 * process would then checkpoint and delete the WAL under our feet). O_EXCL opens only a
+	 * file we have just created, which no connection can hold yet. */
+	gint fd = g_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 	if (fd < 0) {
 		gint saved_errno = errno;
 
+		if (saved_errno == EEXIST)
+			return TRUE;
 		g_set_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_FAILED,
 			    "cannot create database %s: %s", path, g_strerror(saved_errno));
 		return FALSE;

@@ -285,7 +285,7 @@ launcher_new(GSubprocessFlags flags)
 {
 	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
 
-	g_subprocess_launcher_unsetenv(launcher, "PGLIST_CONFIG");
+	g_subprocess_launcher_unsetenv(launcher, "PGPLIST_CONFIG");
 	g_subprocess_launcher_unsetenv(launcher, "G_MESSAGES_DEBUG");
 	/* warnings are normal operation for a daemon (a relay that is down); criticals are bugs */
 	g_subprocess_launcher_setenv(launcher, "G_DEBUG", "gc-friendly,fatal-criticals", TRUE);
@@ -1760,6 +1760,64 @@ test_hold_moderate_offline(Fixture *f, gconstpointer data)
 	wait_sink(f, 2 + 3);
 	wait_idle(f);
 	assert_delivered_once(f, message_id, (const gchar *const *)recipients);
+}
+
+/* Commands run while the daemon works must not disturb its database: on Linux a process that
+ * opens and closes the database file drops its own SQLite locks, and a command could then fold
+ * and delete the daemon's write-ahead log. A held post must survive a kill -9 after that. */
+static void
+test_hold_cli_while_running_survives_kill(Fixture *f, gconstpointer data)
+{
+	g_auto(GStrv) recipients = members_upto(3);
+	g_autofree gchar *message_id = NULL;
+	g_autofree gchar *held_id = NULL;
+	g_autofree gchar *lists = NULL;
+	g_autofree gchar *info = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *wal = NULL;
+	g_autoptr(GPtrArray) held = NULL;
+
+	setup_list(f, 3);
+	daemon_start(f);
+	lists = cli_ok(f, NULL, "lists", NULL);
+	info = cli_ok(f, NULL, "info", NULL);
+	ASSERT_CONTAINS(lists, LIST);
+	held_id = post_and_hold(f, "Held across a crash", &message_id);
+	g_clear_pointer(&lists, g_free);
+	lists = cli_ok(f, NULL, "lists", NULL);
+	wal = g_build_filename(f->var_dir, "pgplist.db-wal", NULL);
+	g_assert_true(g_file_test(wal, G_FILE_TEST_EXISTS));
+	daemon_kill(f);
+
+	held = held_list(f);
+	ASSERT_UINT(held->len, 1);
+	daemon_start(f);
+	out = cli_ok(f, NULL, "moderate", LIST, held_id, "accept", NULL);
+	wait_sink(f, 2 + 3);
+	wait_idle(f);
+	assert_delivered_once(f, message_id, (const gchar *const *)recipients);
+}
+
+/* PGPLIST_CONFIG names the configuration file when --config is absent. */
+static void
+test_cli_config_from_environment(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+		G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+
+	setup_list(f, 1);
+	g_subprocess_launcher_setenv(launcher, "PGPLIST_CONFIG", f->config_path, TRUE);
+	g_subprocess_launcher_set_cwd(launcher, f->dir);
+	process = g_subprocess_launcher_spawn(launcher, &error, binary_path(), "lists", NULL);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, &out, &err, &error));
+	g_assert_no_error(error);
+	ASSERT_UINT(g_subprocess_get_exit_status(process), 0);
+	ASSERT_CONTAINS(out, LIST);
 }
 
 /* RFC 3834: a held post from the null sender or an automatic sender gets no notice back. */
@@ -3542,6 +3600,9 @@ main(int argc, char **argv)
 	ADD("/integration/hold/no-notice-to-automatic-senders",
 	    test_hold_no_notice_to_automatic_senders);
 	ADD("/integration/hold/moderate-errors", test_hold_unknown_id);
+	ADD("/integration/hold/cli-while-running-survives-kill",
+	    test_hold_cli_while_running_survives_kill);
+	ADD("/integration/cli/config-from-environment", test_cli_config_from_environment);
 	ADD("/integration/reject/banned-address", test_reject_banned);
 	ADD("/integration/reject/nonmember-pattern", test_reject_nonmember_pattern);
 	ADD("/integration/delivery/retry-after-451", test_delivery_retry_after_451);
