@@ -105,6 +105,7 @@ typedef struct {
 	GPtrArray *temporary; /* (owned) recipients to retry */
 	GPtrArray *delivered; /* (owned) accepted by the relay, to record */
 	gchar *last_temporary_reason; /* (owned) (nullable) */
+	gboolean relay_failed;	      /* a whole transaction failed: the relay, not the members */
 } Outcome;
 
 static Outcome *
@@ -175,6 +176,7 @@ transact(PglDelivery *delivery, PglSpoolEntry *entry, const gchar *sender,
 			g_ptr_array_add(outcome->temporary, g_strdup(recipients[i]));
 		g_free(outcome->last_temporary_reason);
 		outcome->last_temporary_reason = g_steal_pointer(&reason);
+		outcome->relay_failed = TRUE;
 		return;
 	}
 	for (guint i = 0; i < n; i++) {
@@ -243,6 +245,19 @@ schedule_retry(PglDelivery *delivery, PglSpoolEntry *entry, Outcome *outcome, GE
 			"gave up after %" G_GINT64_FORMAT " attempts: %s", attempts,
 			outcome->last_temporary_reason ? outcome->last_temporary_reason : "");
 
+		/* The relay itself kept failing (or refusing the message as a whole): that says
+		 * nothing about the members, so no bounces; the message is kept in the bad queue,
+		 * with the members it still has to reach, for the administrator. */
+		if (outcome->relay_failed) {
+			g_autoptr(PglSpoolEntry) kept = copy_entry(entry, outcome->temporary);
+
+			pgl_spool_entry_set(kept, PGL_OUT_NEXT_ATTEMPT, NULL);
+			pgl_spool_entry_set(kept, PGL_SPOOL_BAD_REASON, reason);
+			pgl_spool_entry_set(kept, PGL_SPOOL_BAD_FROM, PGL_QUEUE_OUT);
+			g_warning("%s: action=give-up rcpts=%u reason=\"%s\"", entry->id,
+				  outcome->temporary->len, reason);
+			return pgl_spool_enqueue(delivery->spool, PGL_QUEUE_BAD, kept, error);
+		}
 		for (guint i = 0; i < outcome->temporary->len; i++)
 			record_bounce(delivery, entry, g_ptr_array_index(outcome->temporary, i),
 				      reason);
@@ -306,6 +321,14 @@ pgl_delivery_process_out(PglSpoolEntry *entry, gpointer user_data, GError **erro
 			 outcome);
 		if (!record_delivered(delivery, origin, outcome, error))
 			return FALSE;
+		if (outcome->relay_failed) {
+			/* the relay is down or refusing us: don't spend a time-out per chunk on
+			 * it, everyone left waits for the next attempt */
+			for (guint i = start + n; i < pending->len; i++)
+				g_ptr_array_add(outcome->temporary,
+						g_strdup(g_ptr_array_index(pending, i)));
+			break;
+		}
 	}
 	g_info("%s: action=delivered rcpts=%u retry=%u", entry->id, pending->len,
 	       outcome->temporary->len);

@@ -13,6 +13,8 @@
  */
 #include "queue/pgl-runner.h"
 
+#include "store/pgl-store.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <poll.h>
@@ -23,6 +25,10 @@
 
 /* Safety net: rescan the queue at least this often even without an event. */
 #define RUNNER_RESCAN_MS (30 * 1000)
+/* After a temporary failure (database locked, disk full, ...) the runner pauses, doubling the
+ * pause from the first to the last value while the trouble lasts. */
+#define RUNNER_PAUSE_FIRST_MS 1000
+#define RUNNER_PAUSE_MAX_MS   (60 * 1000)
 
 struct _PglRunner {
 	PglContext *ctx;	       /* (owned) */
@@ -36,7 +42,24 @@ struct _PglRunner {
 	int stop_fd;
 	gint stopping;		       /* atomic */
 	gint processed;		       /* atomic */
+	gint pause_ms;		       /* runner thread only: 0, or the current pause */
+	gboolean deferred;	       /* runner thread only: this scan met a temporary failure */
 };
+
+/**
+ * pgl_runner_error_is_temporary:
+ * @error: why processing a message failed
+ *
+ * Returns: %TRUE for conditions that pass (database locked or unavailable, I/O errors, a full
+ *   disk): the message stays in its queue and is tried again, instead of going to bad
+ */
+gboolean
+pgl_runner_error_is_temporary(const GError *error)
+{
+	return error != NULL && (g_error_matches(error, PGL_STORE_ERROR, PGL_STORE_ERROR_BUSY) ||
+				 g_error_matches(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_IO) ||
+				 g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE));
+}
 
 /**
  * pgl_runner_new:
@@ -103,6 +126,19 @@ process_one(PglRunner *runner, const gchar *id)
 
 		if (!pgl_spool_finish(runner->spool, entry, &finish_error))
 			g_warning("%s: %s", id, finish_error->message);
+		runner->pause_ms = 0;
+	} else if (pgl_runner_error_is_temporary(error)) {
+		g_autoptr(GError) release_error = NULL;
+
+		runner->pause_ms = runner->pause_ms == 0
+					   ? RUNNER_PAUSE_FIRST_MS
+					   : MIN(runner->pause_ms * 2, RUNNER_PAUSE_MAX_MS);
+		runner->deferred = TRUE;
+		g_warning("%s: queue=%s action=deferred pause=%dms reason=\"%s\"", id,
+			  runner->queue, runner->pause_ms, error->message);
+		if (!pgl_spool_release(runner->spool, entry, &release_error))
+			g_warning("%s: %s", id, release_error->message);
+		return;
 	} else {
 		g_autoptr(GError) bad_error = NULL;
 
@@ -124,6 +160,7 @@ scan(PglRunner *runner)
 	g_autoptr(GError) error = NULL;
 	gint64 next_due = G_MAXINT64;
 
+	runner->deferred = FALSE;
 	ids = pgl_spool_list(runner->spool, runner->queue, &error);
 	if (ids == NULL) {
 		g_warning("queue=%s cannot list: %s", runner->queue, error->message);
@@ -146,6 +183,8 @@ scan(PglRunner *runner)
 			}
 		}
 		process_one(runner, id);
+		if (runner->deferred)
+			return runner->pause_ms; /* the trouble is not this message's alone */
 	}
 	if (next_due == G_MAXINT64)
 		return -1;
@@ -165,6 +204,14 @@ runner_thread(gpointer data)
 		};
 		gint timeout = scan(runner);
 
+		if (runner->deferred) {
+			/* sleep through the pause whatever arrives (releasing the message was an
+			 * arrival too), waking only to stop */
+			if (poll(&fds[1], 1, runner->pause_ms) < 0 && errno != EINTR)
+				g_usleep(G_USEC_PER_SEC);
+			drain(runner->inotify_fd);
+			continue;
+		}
 		if (timeout < 0)
 			timeout = RUNNER_RESCAN_MS;
 		if (poll(fds, 2, timeout) < 0 && errno != EINTR) {

@@ -36,6 +36,7 @@ gboolean pgl_runner_start(PglRunner *runner, GError **error);
 void pgl_runner_stop(PglRunner *runner);
 void pgl_runner_free(PglRunner *runner);
 guint pgl_runner_get_processed(PglRunner *runner);
+gboolean pgl_runner_error_is_temporary(const GError *error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglRunner, pgl_runner_free)
 

@@ -457,6 +457,22 @@ pgl_spool_claim(PglSpool *spool, const gchar *queue, const gchar *id, GError **e
 }
 
 /**
+ * pgl_spool_release:
+ *
+ * Puts a claimed entry back in its queue unchanged, for a later attempt.
+ */
+gboolean
+pgl_spool_release(PglSpool *spool, PglSpoolEntry *entry, GError **error)
+{
+	g_autofree gchar *claimed = entry_path(spool, entry->queue, entry->id, ".work");
+	g_autofree gchar *waiting = entry_path(spool, entry->queue, entry->id, ".msg");
+
+	if (g_rename(claimed, waiting) != 0)
+		return set_io_error(error, "cannot release", claimed);
+	return TRUE;
+}
+
+/**
  * pgl_spool_finish:
  *
  * Removes a claimed entry: call once everything it produced is durable.
@@ -496,8 +512,8 @@ pgl_spool_move_to_bad(PglSpool *spool, PglSpoolEntry *entry, const gchar *reason
 			return FALSE;
 		return fsync_dir(pgl_spool_get_dir(spool, PGL_QUEUE_BAD), error);
 	}
-	pgl_spool_entry_set(entry, "bad_reason", reason);
-	pgl_spool_entry_set(entry, "bad_from", from_queue);
+	pgl_spool_entry_set(entry, PGL_SPOOL_BAD_REASON, reason);
+	pgl_spool_entry_set(entry, PGL_SPOOL_BAD_FROM, from_queue);
 	if (!pgl_spool_enqueue(spool, PGL_QUEUE_BAD, entry, error))
 		return FALSE;
 	if (g_unlink(claimed) != 0)

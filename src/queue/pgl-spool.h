@@ -30,6 +30,10 @@ typedef enum {
 #define PGL_QUEUE_RETRY	   "retry"
 #define PGL_QUEUE_BAD	   "bad"
 
+/* Metadata of messages in the bad queue. */
+#define PGL_SPOOL_BAD_REASON "bad_reason" /* why it could not be processed */
+#define PGL_SPOOL_BAD_FROM   "bad_from"	  /* the queue it came from */
+
 typedef struct _PglSpool PglSpool;
 
 /**
@@ -65,6 +69,7 @@ PglSpoolEntry *pgl_spool_claim(PglSpool *spool, const gchar *queue, const gchar 
 			       GError **error);
 PglSpoolEntry *pgl_spool_peek(PglSpool *spool, const gchar *queue, const gchar *id,
 			      GError **error);
+gboolean pgl_spool_release(PglSpool *spool, PglSpoolEntry *entry, GError **error);
 gboolean pgl_spool_finish(PglSpool *spool, PglSpoolEntry *entry, GError **error);
 gboolean pgl_spool_move_to_bad(PglSpool *spool, PglSpoolEntry *entry, const gchar *reason,
 			       GError **error);

@@ -24,6 +24,17 @@ pgl_db_set_error(sqlite3 *db, GError **error, const gchar *what)
 {
 	gint code = PGL_STORE_ERROR_FAILED;
 
+	switch (sqlite3_errcode(db)) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+		code = PGL_STORE_ERROR_BUSY;
+		break;
+	default:
+		break;
+	}
 	switch (sqlite3_extended_errcode(db)) {
 	case SQLITE_CONSTRAINT_UNIQUE:
 	case SQLITE_CONSTRAINT_PRIMARYKEY:

@@ -37,14 +37,17 @@ GQuark pgl_store_error_quark(void);
  * @PGL_STORE_ERROR_NOT_FOUND: no such list, member, held message or token (or it has expired)
  * @PGL_STORE_ERROR_EXISTS: the list or membership is already there
  * @PGL_STORE_ERROR_SCHEMA: the database was written by a newer pgplist, or could not be migrated
- * @PGL_STORE_ERROR_FAILED: anything else SQLite reported (I/O, locked past the busy timeout,
- *   corrupt file, not a database...); the message has SQLite's text
+ * @PGL_STORE_ERROR_FAILED: anything else SQLite reported (corrupt file, not a database...);
+ *   the message has SQLite's text
+ * @PGL_STORE_ERROR_BUSY: a condition that passes: locked past the busy timeout, an I/O error,
+ *   a full disk; the same operation may succeed later
  */
 typedef enum {
 	PGL_STORE_ERROR_NOT_FOUND,
 	PGL_STORE_ERROR_EXISTS,
 	PGL_STORE_ERROR_SCHEMA,
 	PGL_STORE_ERROR_FAILED,
+	PGL_STORE_ERROR_BUSY,
 } PglStoreError;
 
 /**

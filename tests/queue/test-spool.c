@@ -6,6 +6,7 @@
 #include "core/pgl-context.h"
 #include "queue/pgl-runner.h"
 #include "queue/pgl-spool.h"
+#include "store/pgl-store.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -179,6 +180,7 @@ typedef struct {
 	GCond cond;
 	guint seen;
 	gboolean fail;
+	guint busy_times; /* fail with a temporary error this many times first */
 } Counter;
 
 static gboolean
@@ -190,6 +192,12 @@ count_process(PglSpoolEntry *entry, gpointer user_data, GError **error)
 	counter->seen++;
 	g_cond_signal(&counter->cond);
 	g_mutex_unlock(&counter->lock);
+	if (counter->busy_times > 0) {
+		counter->busy_times--;
+		g_set_error_literal(error, PGL_STORE_ERROR, PGL_STORE_ERROR_BUSY,
+				    "database is locked");
+		return FALSE;
+	}
 	if (counter->fail) {
 		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot handle this");
 		return FALSE;
@@ -272,6 +280,37 @@ test_runner_bad(Fixture *fixture, gconstpointer user_data)
 	g_cond_clear(&counter.cond);
 }
 
+/* A temporary failure keeps the message in its queue and tries it again after a pause. */
+static void
+test_runner_temporary(Fixture *fixture, gconstpointer user_data)
+{
+	Counter counter = {.busy_times = 1};
+	g_autoptr(PglRunner) runner = NULL;
+	g_autoptr(PglSpoolEntry) entry = make_entry("Subject: x\n\ny\n");
+	g_autoptr(GError) error = NULL;
+	gint64 start;
+
+	g_mutex_init(&counter.lock);
+	g_cond_init(&counter.cond);
+	g_assert_true(pgl_spool_enqueue(fixture->spool, PGL_QUEUE_OUT, entry, &error));
+	g_test_expect_message("pgl-queue", G_LOG_LEVEL_WARNING,
+			      "*queue=out action=deferred pause=1000ms*database is locked*");
+	runner = pgl_runner_new(fixture->ctx, fixture->spool, PGL_QUEUE_OUT, count_process, NULL,
+				&counter);
+	start = g_get_monotonic_time();
+	g_assert_true(pgl_runner_start(runner, &error));
+	g_assert_true(wait_seen(&counter, 2, 10000));
+	/* the second attempt came after the pause, not in a tight loop */
+	g_assert_cmpint(g_get_monotonic_time() - start, >=, 900 * 1000);
+	pgl_runner_stop(runner);
+	g_test_assert_expected_messages();
+	g_assert_cmpuint(counter.seen, ==, 2);
+	g_assert_cmpuint(pgl_spool_count(fixture->spool, PGL_QUEUE_OUT), ==, 0);
+	g_assert_cmpuint(pgl_spool_count(fixture->spool, PGL_QUEUE_BAD), ==, 0);
+	g_mutex_clear(&counter.lock);
+	g_cond_clear(&counter.cond);
+}
+
 static gint64
 due_later(PglSpoolEntry *entry, gpointer user_data)
 {
@@ -313,5 +352,6 @@ main(int argc, char **argv)
 	ADD("/queue/runner/wakes-on-arrival", test_runner_wakes);
 	ADD("/queue/runner/failure-goes-to-bad", test_runner_bad);
 	ADD("/queue/runner/due-time", test_runner_due);
+	ADD("/queue/runner/temporary-failure-retried", test_runner_temporary);
 	return g_test_run();
 }

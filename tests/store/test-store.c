@@ -470,11 +470,11 @@ test_transaction_busy(Fixture *fixture, gconstpointer user_data)
 	/* the writer waits out its busy timeout, then fails */
 	start = g_get_monotonic_time();
 	g_assert_false(pgl_store_begin(other, &error));
-	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_FAILED);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_BUSY);
 	g_clear_error(&error);
 	g_assert_cmpint(g_get_monotonic_time() - start, >=, 90 * 1000);
 	g_assert_false(pgl_store_domain_add(other, "other.example", &error));
-	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_FAILED);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_BUSY);
 	g_clear_error(&error);
 
 	/* readers are not blocked by the writer (WAL) */
