@@ -176,7 +176,16 @@ cmd_create(Cli *cli, gint argc, gchar **argv, GError **error)
 		return FALSE;
 	}
 	for (guint i = 0; i < owner_addresses->len; i++) {
-		g_autoptr(PglMember) member = pgl_store_member_add(
+		g_autoptr(PglMember) member = NULL;
+
+		if (pgl_list_is_own_address(list, g_ptr_array_index(owner_addresses, i))) {
+			pgl_store_rollback(store);
+			g_set_error(error, PGL_CLI_ERROR, 0,
+				    "%s is an address of the list itself; it cannot be its owner",
+				    (const gchar *)g_ptr_array_index(owner_addresses, i));
+			return FALSE;
+		}
+		member = pgl_store_member_add(
 			store, list->id, g_ptr_array_index(owner_addresses, i), NULL,
 			PGL_ROLE_OWNER, error);
 
@@ -333,14 +342,28 @@ cmd_addmembers(Cli *cli, gint argc, gchar **argv, GError **error)
 	if (entries == NULL)
 		return FALSE;
 	list = open_list(cli, argv[1], &store, error);
-	if (list == NULL || !pgl_store_begin(store, error))
+	if (list == NULL)
+		return FALSE;
+	/* a list subscribed to itself would deliver every post to itself */
+	for (guint i = 0; i < entries->len; i++) {
+		Entry *entry = g_ptr_array_index(entries, i);
+
+		if (pgl_list_is_own_address(list, entry->address)) {
+			g_set_error(error, PGL_CLI_ERROR, 0,
+				    "%s is an address of the list itself; it cannot be a member",
+				    entry->address);
+			return FALSE;
+		}
+	}
+	if (!pgl_store_begin(store, error))
 		return FALSE;
 	for (guint i = 0; i < entries->len; i++) {
 		Entry *entry = g_ptr_array_index(entries, i);
 		g_autoptr(GError) local_error = NULL;
-		g_autoptr(PglMember) member = pgl_store_member_add(
-			store, list->id, entry->address, entry->display_name, PGL_ROLE_MEMBER,
-			&local_error);
+		g_autoptr(PglMember) member = NULL;
+
+		member = pgl_store_member_add(store, list->id, entry->address,
+					      entry->display_name, PGL_ROLE_MEMBER, &local_error);
 
 		if (member != NULL) {
 			added++;

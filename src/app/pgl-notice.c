@@ -43,6 +43,8 @@ pgl_notice_variables(const PglList *list)
 /**
  * pgl_notice_enqueue_message:
  * @list: the list the message is about
+ * @id: (nullable): the spool id; one derived from the message that caused the notice makes a
+ *   stage that is repeated after a crash replace its notice instead of sending it twice
  * @recipients: %NULL-terminated envelope recipients
  * @message: the finished message
  *
@@ -50,10 +52,13 @@ pgl_notice_variables(const PglList *list)
  */
 gboolean
 pgl_notice_enqueue_message(PglContext *ctx, PglSpool *spool, const PglList *list,
-			   const gchar *const *recipients, GBytes *message, GError **error)
+			   const gchar *id, const gchar *const *recipients, GBytes *message,
+			   GError **error)
 {
 	g_autoptr(PglSpoolEntry) entry = pgl_spool_entry_new(NULL, message);
 	g_autofree gchar *bounces = pgl_list_subaddress(list, "bounces");
+
+	entry->id = g_strdup(id);
 
 	pgl_spool_entry_set_int(entry, PGL_OUT_LIST_ID, list->id);
 	pgl_spool_entry_set(entry, PGL_OUT_SENDER, bounces);
@@ -66,6 +71,7 @@ pgl_notice_enqueue_message(PglContext *ctx, PglSpool *spool, const PglList *list
 
 /**
  * pgl_notice_send:
+ * @id: (nullable): the spool id, see pgl_notice_enqueue_message()
  * @recipients: %NULL-terminated addresses
  * @subject: the notice's subject
  * @template_name: the template of its body
@@ -75,7 +81,7 @@ pgl_notice_enqueue_message(PglContext *ctx, PglSpool *spool, const PglList *list
  * Renders a notice and queues it for delivery.
  */
 gboolean
-pgl_notice_send(PglContext *ctx, PglSpool *spool, const PglList *list,
+pgl_notice_send(PglContext *ctx, PglSpool *spool, const PglList *list, const gchar *id,
 		const gchar *const *recipients, const gchar *subject, const gchar *template_name,
 		GHashTable *variables, GMimeMessage *original, GError **error)
 {
@@ -87,11 +93,16 @@ pgl_notice_send(PglContext *ctx, PglSpool *spool, const PglList *list,
 
 	if (body == NULL)
 		return FALSE;
+	if (!g_utf8_validate(body, -1, NULL)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "notice template %s is not UTF-8", template_name);
+		return FALSE;
+	}
 	to = g_strjoinv(", ", (gchar **)recipients);
 	notice = pgl_mail_build_notice(owner, to, subject, body, original,
 				       pgl_context_get_hostname(ctx));
 	bytes = pgl_mail_to_bytes(notice);
-	return pgl_notice_enqueue_message(ctx, spool, list, recipients, bytes, error);
+	return pgl_notice_enqueue_message(ctx, spool, list, id, recipients, bytes, error);
 }
 
 /**

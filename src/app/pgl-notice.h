@@ -11,14 +11,14 @@
 G_BEGIN_DECLS
 
 gboolean pgl_notice_send(PglContext *ctx, PglSpool *spool, const PglList *list,
-			 const gchar *const *recipients, const gchar *subject,
+			 const gchar *id, const gchar *const *recipients, const gchar *subject,
 			 const gchar *template_name, GHashTable *variables, GMimeMessage *original,
 			 GError **error);
 GHashTable *pgl_notice_variables(const PglList *list);
 gboolean pgl_notice_may_answer(GMimeMessage *message, const gchar *envelope_from,
 			       const gchar *sender);
 gboolean pgl_notice_enqueue_message(PglContext *ctx, PglSpool *spool, const PglList *list,
-				    const gchar *const *recipients, GBytes *message,
+				    const gchar *id, const gchar *const *recipients, GBytes *message,
 				    GError **error);
 
 G_END_DECLS

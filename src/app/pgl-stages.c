@@ -28,6 +28,8 @@
 #include "pipeline/pgl-pipeline.h"
 #include "util/pgl-sanitize.h"
 
+#include <string.h>
+
 /**
  * pgl_stage_new:
  * @spool: (transfer none): must outlive the stage
@@ -121,27 +123,54 @@ owner_addresses(PglStage *stage, const PglList *list, gboolean with_moderators, 
 	return g_strv_builder_end(builder);
 }
 
+/* Spool id of a notice caused by the message @entry: a repeated stage replaces, not adds. */
+static gchar *
+notice_id(PglSpoolEntry *entry, const gchar *kind)
+{
+	return g_strdup_printf("%s-%s", entry->id, kind);
+}
+
+/* Where an answer about a message goes: its sender, if the envelope agrees; otherwise the
+ * envelope sender, which is where the MTA sends problems too. Anyone can forge From:; answering
+ * From: alone would let anyone aim our notices at a third party (backscatter). */
+static gchar *
+answer_address(const gchar *envelope_from, const gchar *sender)
+{
+	g_autofree gchar *envelope = NULL;
+
+	if (envelope_from == NULL || envelope_from[0] == '\0')
+		return NULL;
+	envelope = pgl_address_normalize(envelope_from, NULL);
+	if (sender != NULL && g_strcmp0(envelope, sender) == 0)
+		return g_strdup(sender);
+	return g_steal_pointer(&envelope);
+}
+
 static gboolean
-notify_sender(PglStage *stage, const PglList *list, GMimeMessage *message,
-	      const gchar *envelope_from, const gchar *sender, const gchar *subject_line,
-	      const gchar *template_name, const gchar *reason, gboolean attach, GError **error)
+notify_sender(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
+	      GMimeMessage *message, const gchar *envelope_from, const gchar *sender,
+	      const gchar *kind, const gchar *subject_line, const gchar *template_name,
+	      const gchar *reason, gboolean attach, GError **error)
 {
 	g_autoptr(GHashTable) variables = pgl_notice_variables(list);
 	g_autofree gchar *subject = pgl_mail_get_subject(message);
-	const gchar *recipients[] = {sender, NULL};
+	g_autofree gchar *to = answer_address(envelope_from, sender);
+	g_autofree gchar *id = notice_id(entry, kind);
+	const gchar *recipients[] = {to, NULL};
 
-	if (!pgl_notice_may_answer(message, envelope_from, sender))
+	if (to == NULL || !pgl_notice_may_answer(message, envelope_from, to))
 		return TRUE;
 	g_hash_table_insert(variables, "subject",
 			    pgl_sanitize(subject ? subject : "(no subject)", -1, 200));
 	g_hash_table_insert(variables, "reason", g_strdup(reason));
-	return pgl_notice_send(stage->ctx, stage->spool, list, recipients, subject_line,
+	return pgl_notice_send(stage->ctx, stage->spool, list, id, recipients, subject_line,
 			       template_name, variables, attach ? message : NULL, error);
 }
 
 static gboolean
-hold(PglStage *stage, const PglList *list, GMimeMessage *message, const gchar *envelope_from,
-     const gchar *sender, const gchar *log_id, const gchar *reason, GError **error)
+hold(PglStage *stage, PglSpoolEntry *entry, const PglList *list, GMimeMessage *message,
+     const gchar *envelope_from, const gchar *sender, const gchar *log_id, const gchar *reason,
+     GError **error)
 {
 	g_autofree gchar *subject = pgl_mail_get_subject(message);
 	g_autofree gchar *safe_subject = pgl_sanitize(subject ? subject : "", -1, 200);
@@ -150,14 +179,16 @@ hold(PglStage *stage, const PglList *list, GMimeMessage *message, const gchar *e
 	const gchar *message_id = g_mime_message_get_message_id(message);
 	gint64 held_id;
 
-	held_id = pgl_store_held_add(stage->store, list->id, sender ? sender : "", safe_subject,
-				     reason, message_id, bytes, error);
+	/* keyed by the spool id: a repeat after a crash finds the first hold */
+	held_id = pgl_store_held_add(stage->store, list->id, entry->id, sender ? sender : "",
+				     safe_subject, reason, message_id, bytes, error);
 	if (held_id <= 0)
 		return FALSE;
 	if (pgl_list_get_bool(list, "admin_immed_notify")) {
 		g_auto(GStrv) moderators = owner_addresses(stage, list, TRUE, error);
 		g_autoptr(GHashTable) variables = pgl_notice_variables(list);
 		g_autofree gchar *notice_subject = NULL;
+		g_autofree gchar *id = notice_id(entry, "held-moderators");
 
 		if (moderators == NULL)
 			return FALSE;
@@ -168,7 +199,7 @@ hold(PglStage *stage, const PglList *list, GMimeMessage *message, const gchar *e
 		g_hash_table_insert(variables, "id", g_strdup_printf("%" G_GINT64_FORMAT, held_id));
 		notice_subject = g_strdup_printf("%s post from %s requires approval",
 						 display_name, sender ? sender : "(unknown)");
-		if (!pgl_notice_send(stage->ctx, stage->spool, list,
+		if (!pgl_notice_send(stage->ctx, stage->spool, list, id,
 				     (const gchar *const *)moderators, notice_subject,
 				     "held-moderator", variables, message, error))
 			return FALSE;
@@ -177,8 +208,9 @@ hold(PglStage *stage, const PglList *list, GMimeMessage *message, const gchar *e
 		g_autofree gchar *notice_subject =
 			g_strdup_printf("Your message to %s awaits moderator approval", list->address);
 
-		if (!notify_sender(stage, list, message, envelope_from, sender, notice_subject,
-				   "held-poster", reason, FALSE, error))
+		if (!notify_sender(stage, entry, list, message, envelope_from, sender,
+				   "held-poster", notice_subject, "held-poster", reason, FALSE,
+				   error))
 			return FALSE;
 	}
 	g_message("%s: list=%s action=held id=%" G_GINT64_FORMAT " sender=%s reason=\"%s\"",
@@ -208,16 +240,20 @@ posting_new(PglStage *stage, const PglList *list, GMimeMessage *message, gsize r
 }
 
 static gboolean
-enqueue_pipeline(PglStage *stage, const PglList *list, GMimeMessage *message,
-		 const gchar *envelope_from, const gchar *approved_by, GError **error)
+enqueue_pipeline(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
+		 GMimeMessage *message, const gchar *envelope_from, const gchar *approved_by,
+		 GError **error)
 {
 	g_autoptr(GBytes) bytes = pgl_mail_to_bytes(message);
-	g_autoptr(PglSpoolEntry) entry = pgl_spool_entry_new(NULL, bytes);
+	g_autoptr(PglSpoolEntry) next = pgl_spool_entry_new(NULL, bytes);
 
-	pgl_spool_entry_set_int(entry, PGL_IN_LIST_ID, list->id);
-	pgl_spool_entry_set(entry, PGL_IN_ENVELOPE_FROM, envelope_from ? envelope_from : "");
-	pgl_spool_entry_set(entry, PGL_IN_APPROVED_BY, approved_by);
-	return pgl_spool_enqueue(stage->spool, PGL_QUEUE_PIPELINE, entry, error);
+	/* the same id all the way to delivery: a stage repeated after a crash replaces its
+	 * output, and delivery skips the members the first pass reached */
+	next->id = g_strdup(entry->id);
+	pgl_spool_entry_set_int(next, PGL_IN_LIST_ID, list->id);
+	pgl_spool_entry_set(next, PGL_IN_ENVELOPE_FROM, envelope_from ? envelope_from : "");
+	pgl_spool_entry_set(next, PGL_IN_APPROVED_BY, approved_by);
+	return pgl_spool_enqueue(stage->spool, PGL_QUEUE_PIPELINE, next, error);
 }
 
 static gboolean
@@ -237,12 +273,13 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 		g_autoptr(GHashTable) variables = pgl_notice_variables(list);
 		g_autofree gchar *why = g_strdup_printf("The message could not be read: %s",
 							parse_error->message);
+		g_autofree gchar *id = notice_id(entry, "unreadable");
 		const gchar *recipients[] = {sender, NULL};
 
 		if (sender != NULL && pgl_notice_may_answer(NULL, envelope_from, sender)) {
 			g_hash_table_insert(variables, "subject", g_strdup("(unreadable message)"));
 			g_hash_table_insert(variables, "reason", g_strdup(why));
-			if (!pgl_notice_send(stage->ctx, stage->spool, list, recipients,
+			if (!pgl_notice_send(stage->ctx, stage->spool, list, id, recipients,
 					     "Your message could not be posted", "rejected",
 					     variables, NULL, error))
 				return FALSE;
@@ -252,6 +289,15 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 		return FALSE;
 	}
 	log_id = pgl_mail_get_log_id(message);
+	/* One of our own notices sent to a posting address (a list that is its own owner or
+	 * moderator, a notice forwarded back): never moderate it, never answer it, or every round
+	 * makes another notice. */
+	if (pgl_mail_get_header(message, "X-pgplist-Notice") != NULL) {
+		g_message("%s: list=%s action=discard reason=\"a pgplist notice sent to a list\"",
+			  log_id, list->address);
+		audit(stage, list, log_id, "discard", "a pgplist notice sent to a list", "loop");
+		return TRUE;
+	}
 	posting = posting_new(stage, list, message, g_bytes_get_size(entry->message),
 			      envelope_from, &roles, error);
 	if (posting == NULL)
@@ -268,17 +314,20 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 	switch (verdict->action) {
 	case PGL_ACTION_DEFER:
 	case PGL_ACTION_ACCEPT:
-		return enqueue_pipeline(stage, list, message, envelope_from,
+		return enqueue_pipeline(stage, entry, list, message, envelope_from,
 					verdict->rule ? verdict->rule : "chain", error);
 	case PGL_ACTION_HOLD:
-		return hold(stage, list, message, envelope_from, posting->sender, log_id, reason,
-			    error);
+		return hold(stage, entry, list, message, envelope_from, posting->sender, log_id,
+			    reason, error);
 	case PGL_ACTION_REJECT: {
 		g_autofree gchar *subject =
 			g_strdup_printf("Your message to %s was rejected", list->address);
 
-		return notify_sender(stage, list, message, envelope_from, posting->sender,
-				     subject, "rejected", reason, TRUE, error);
+		/* the original goes back only to people the list knows: attached for anyone
+		 * else, the notice would relay whatever a stranger wrote to whomever they name */
+		return notify_sender(stage, entry, list, message, envelope_from, posting->sender,
+				     "rejected", subject, "rejected", reason, roles->len > 0,
+				     error);
 	}
 	case PGL_ACTION_DISCARD:
 		return TRUE;
@@ -287,17 +336,38 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 	}
 }
 
+/* Stamped on mail forwarded to a list's owners; mail that comes back with it is a loop. */
+#define OWNER_LOOP_HEADER "X-pgplist-Owner-Forward"
+
 static gboolean
 forward_to_owners(PglStage *stage, PglSpoolEntry *entry, const PglList *list, GError **error)
 {
-	g_auto(GStrv) owners = owner_addresses(stage, list, FALSE, error);
+	g_autofree gchar *owner_address = pgl_list_subaddress(list, "owner");
+	g_autofree gchar *stamp = g_strdup_printf("%s: %s\n", OWNER_LOOP_HEADER, owner_address);
+	g_autoptr(GString) forwarded = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+	g_auto(GStrv) owners = NULL;
+	gsize size = 0;
+	const gchar *data = g_bytes_get_data(entry->message, &size);
+	const gchar *body = g_strstr_len(data, (gssize)size, "\n\n");
 
+	/* our stamp in the header block: this mail has been through this list's -owner once */
+	if (g_strstr_len(data, body != NULL ? body - data : (gssize)size, stamp) != NULL) {
+		g_message("%s: list=%s action=discard reason=\"owner mail came back (loop)\"",
+			  entry->id, list->address);
+		return TRUE;
+	}
+	owners = owner_addresses(stage, list, FALSE, error);
 	if (owners == NULL)
 		return FALSE;
+	forwarded = g_string_sized_new(size + strlen(stamp));
+	g_string_append(forwarded, stamp);
+	g_string_append_len(forwarded, data, (gssize)size);
+	bytes = g_bytes_new(forwarded->str, forwarded->len);
 	g_message("%s: list=%s action=forward-to-owners rcpts=%u", entry->id, list->address,
 		  g_strv_length(owners));
-	return pgl_notice_enqueue_message(stage->ctx, stage->spool, list,
-					  (const gchar *const *)owners, entry->message, error);
+	return pgl_notice_enqueue_message(stage->ctx, stage->spool, list, entry->id,
+					  (const gchar *const *)owners, bytes, error);
 }
 
 static gboolean

@@ -158,6 +158,38 @@ pgl_list_suffixes(void)
 }
 
 /**
+ * pgl_list_is_own_address:
+ * @address: a normalised address
+ *
+ * Returns: %TRUE if @address is the list's posting address or one of its sub-addresses
+ *   (with or without a +extension): mail to it comes back to the list itself
+ */
+gboolean
+pgl_list_is_own_address(const PglList *list, const gchar *address)
+{
+	g_autofree gchar *local = NULL;
+	g_autofree gchar *domain = NULL;
+	const gchar *const *suffixes = pgl_list_suffixes();
+	gchar *plus;
+
+	if (!pgl_address_split(address, &local, &domain) ||
+	    g_ascii_strcasecmp(domain, list->domain) != 0)
+		return FALSE;
+	plus = strchr(local, '+');
+	if (plus != NULL)
+		*plus = '\0';
+	if (g_ascii_strcasecmp(local, list->name) == 0)
+		return TRUE;
+	for (guint i = 0; suffixes[i] != NULL; i++) {
+		g_autofree gchar *sub = g_strconcat(list->name, suffixes[i], NULL);
+
+		if (g_ascii_strcasecmp(local, sub) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/**
  * pgl_list_parse_address:
  * @address: "name@domain" as given by a user
  * @name_out: (out) (transfer full): the list name

@@ -80,6 +80,7 @@ typedef struct {
 PglList *pgl_list_new(gint64 id, const gchar *name, const gchar *domain);
 void pgl_list_free(PglList *list);
 const gchar *const *pgl_list_suffixes(void);
+gboolean pgl_list_is_own_address(const PglList *list, const gchar *address);
 gboolean pgl_list_parse_address(const gchar *address, gchar **name_out, gchar **domain_out,
 				GError **error);
 

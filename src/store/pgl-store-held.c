@@ -51,6 +51,8 @@ held_from_row(sqlite3_stmt *stmt, gboolean with_message)
  * pgl_store_held_add:
  * @store: a store
  * @list_id: the row id of the list
+ * @spool_id: (nullable): the spool id of the message being held; holding the same spool id
+ *   again (a stage repeated after a crash) returns the first hold instead of a second one
  * @sender: (not nullable): the poster's address
  * @subject: (nullable): the Subject, decoded, for moderators' listings
  * @reason: (not nullable): why the post is held, for moderators and the audit trail
@@ -64,10 +66,12 @@ held_from_row(sqlite3_stmt *stmt, gboolean with_message)
  *   (%PGL_STORE_ERROR_NOT_FOUND if there is no such list, %PGL_STORE_ERROR_FAILED)
  */
 gint64
-pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *sender, const gchar *subject,
-		   const gchar *reason, const gchar *message_id, GBytes *message, GError **error)
+pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *spool_id, const gchar *sender,
+		   const gchar *subject, const gchar *reason, const gchar *message_id,
+		   GBytes *message, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(sqlite3_stmt) lookup = NULL;
 	g_autoptr(GError) local_error = NULL;
 
 	g_return_val_if_fail(store != NULL, 0);
@@ -78,7 +82,9 @@ pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *sender, const g
 
 	if (!pgl_db_prepare(store->db,
 			    "INSERT INTO held_messages (list_id, sender, subject, reason, "
-			    "message_id, received, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			    "message_id, received, message, spool_id) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+			    "ON CONFLICT (spool_id) DO NOTHING",
 			    &stmt, error) ||
 	    !pgl_db_bind_int64(stmt, 1, list_id, error) ||
 	    !pgl_db_bind_text(stmt, 2, sender, error) ||
@@ -86,13 +92,27 @@ pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *sender, const g
 	    !pgl_db_bind_text(stmt, 4, reason, error) ||
 	    !pgl_db_bind_text(stmt, 5, message_id, error) ||
 	    !pgl_db_bind_int64(stmt, 6, pgl_context_now(store->ctx), error) ||
-	    !pgl_db_bind_bytes(stmt, 7, message, error))
+	    !pgl_db_bind_bytes(stmt, 7, message, error) ||
+	    !pgl_db_bind_text(stmt, 8, spool_id, error))
 		return 0;
 	if (!pgl_db_step_done(stmt, &local_error)) {
 		pgl_store_propagate_list_error(error, g_steal_pointer(&local_error), list_id);
 		return 0;
 	}
-	return sqlite3_last_insert_rowid(store->db);
+	if (sqlite3_changes(store->db) > 0 || spool_id == NULL)
+		return sqlite3_last_insert_rowid(store->db);
+	/* held before: the same hold */
+	if (!pgl_db_prepare(store->db, "SELECT id FROM held_messages WHERE spool_id = ?1", &lookup,
+			    error) ||
+	    !pgl_db_bind_text(lookup, 1, spool_id, error))
+		return 0;
+	if (pgl_db_step(lookup, error) != PGL_DB_STEP_ROW) {
+		if (error != NULL && *error == NULL)
+			g_set_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_FAILED,
+				    "held message of spool entry %s vanished", spool_id);
+		return 0;
+	}
+	return sqlite3_column_int64(lookup, 0);
 }
 
 /**

@@ -72,7 +72,8 @@ static const gchar *const schema_steps[] = {
 	"  reason TEXT NOT NULL,"
 	"  message_id TEXT,"
 	"  received INTEGER NOT NULL,"
-	"  message BLOB NOT NULL"
+	"  message BLOB NOT NULL,"
+	"  spool_id TEXT UNIQUE"
 	") STRICT;"
 	"CREATE INDEX held_messages_list ON held_messages (list_id, id);"
 

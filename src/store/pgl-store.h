@@ -124,9 +124,9 @@ gboolean pgl_store_member_set_delivery(PglStore *store, gint64 member_id, gboole
 				       GError **error);
 GStrv pgl_store_delivery_recipients(PglStore *store, gint64 list_id, GError **error);
 
-gint64 pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *sender,
-			  const gchar *subject, const gchar *reason, const gchar *message_id,
-			  GBytes *message, GError **error);
+gint64 pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *spool_id,
+			  const gchar *sender, const gchar *subject, const gchar *reason,
+			  const gchar *message_id, GBytes *message, GError **error);
 PglHeldMessage *pgl_store_held_get(PglStore *store, gint64 list_id, gint64 id, GError **error);
 GPtrArray *pgl_store_held_list(PglStore *store, gint64 list_id, GError **error);
 gboolean pgl_store_held_remove(PglStore *store, gint64 id, GError **error);

@@ -238,6 +238,31 @@ test_list_address(void)
 }
 
 static void
+test_list_own_address(void)
+{
+	static const struct {
+		const gchar *address;
+		gboolean want;
+	} cases[] = {
+		{"team@lists.example", TRUE},
+		{"team-owner@lists.example", TRUE},
+		{"team-bounces+bob=example.org@lists.example", TRUE},
+		{"team-confirm+abc@lists.example", TRUE},
+		{"team@other.example", FALSE},
+		{"team-ownerx@lists.example", FALSE},
+		{"teamx@lists.example", FALSE},
+		{"owner@lists.example", FALSE},
+	};
+	g_autoptr(PglList) list = pgl_list_new(1, "team", "lists.example");
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (pgl_list_is_own_address(list, cases[i].address) != cases[i].want)
+			g_error("is_own_address(%s): got %d, want %d", cases[i].address,
+				!cases[i].want, cases[i].want);
+	}
+}
+
+static void
 test_list_settings(void)
 {
 	static const struct {
@@ -397,6 +422,7 @@ main(int argc, char **argv)
 	g_test_add_func("/core/address/pattern", test_address_pattern);
 	g_test_add_func("/core/list/address", test_list_address);
 	g_test_add_func("/core/list/settings", test_list_settings);
+	g_test_add_func("/core/list/own-address", test_list_own_address);
 	g_test_add_func("/core/list/password", test_list_password);
 	g_test_add_func("/core/list/style", test_list_style);
 	g_test_add_func("/core/template", test_template);

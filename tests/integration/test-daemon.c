@@ -1820,6 +1820,99 @@ test_cli_config_from_environment(Fixture *f, gconstpointer data)
 	ASSERT_CONTAINS(out, LIST);
 }
 
+/* Anyone can forge From:. A held post's notice goes to the envelope sender when the two differ,
+ * so nobody can aim the list's notices at a third party. */
+static void
+test_hold_notice_to_envelope_sender(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *message_id = new_message_id(f);
+	g_autofree gchar *message =
+		make_message("victim@elsewhere.example", LIST, "Forged", message_id, NULL);
+	g_autoptr(GPtrArray) to_victim = NULL;
+	g_autoptr(GPtrArray) to_envelope = NULL;
+
+	setup_list(f, 2);
+	daemon_start(f);
+	ASSERT_UINT(lmtp_send(f, NONMEMBER, LIST, message), 250);
+	wait_sink(f, 2); /* moderator notice and poster notice */
+	wait_idle(f);
+	to_victim = messages_to(f, "victim@elsewhere.example", NULL);
+	ASSERT_UINT(to_victim->len, 0);
+	to_envelope = messages_to(f, NONMEMBER, "awaits moderator approval");
+	ASSERT_UINT(to_envelope->len, 1);
+}
+
+/* Our own notices sent to a posting address are dropped, not moderated: a list that mails its
+ * notices to itself would otherwise hold and notify forever. */
+static void
+test_loop_own_notice_discarded(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *message_id = new_message_id(f);
+	g_autofree gchar *plain = make_message(LIST_OWNER, LIST, "Team post requires approval",
+					       message_id, "A notice.\n");
+	g_autofree gchar *notice = g_strconcat("X-pgplist-Notice: yes\n", plain, NULL);
+	g_autofree gchar *barrier = NULL;
+	g_autoptr(GPtrArray) held = NULL;
+
+	setup_list(f, 2);
+	daemon_start(f);
+	ASSERT_UINT(lmtp_send(f, LIST_BOUNCES, LIST, notice), 250);
+	barrier = post(f, ALICE, "barrier");
+	wait_sink(f, 2);
+	wait_idle(f);
+	ASSERT_UINT(pgl_smtp_sink_recipient_count(f->sink), 2); /* only the barrier post */
+	held = held_list(f);
+	ASSERT_UINT(held->len, 0);
+}
+
+/* Mail to -owner is stamped when forwarded; if it comes back stamped, it is a loop. */
+static void
+test_loop_owner_forward(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *message_id = new_message_id(f);
+	g_autofree gchar *plain = make_message(NONMEMBER, LIST_OWNER, "Round and round",
+					       message_id, NULL);
+	g_autoptr(GPtrArray) forwarded = NULL;
+	g_autofree gchar *again = NULL;
+	Received *copy;
+
+	setup_list(f, 1);
+	daemon_start(f);
+	ASSERT_UINT(lmtp_send(f, NONMEMBER, LIST_OWNER, plain), 250);
+	wait_sink(f, 1);
+	wait_idle(f);
+	forwarded = transactions_of(f, message_id);
+	ASSERT_UINT(forwarded->len, 1);
+	copy = g_ptr_array_index(forwarded, 0);
+	ASSERT_CONTAINS(received_header(copy, "X-pgplist-Owner-Forward"), LIST_OWNER);
+	/* the owner's mailbox forwards it back: dropped */
+	again = g_strdup_printf("X-pgplist-Owner-Forward: %s\n%s", LIST_OWNER, plain);
+	ASSERT_UINT(lmtp_send(f, OWNER, LIST_OWNER, again), 250);
+	wait_idle(f);
+	ASSERT_UINT(pgl_smtp_sink_recipient_count(f->sink), 1);
+}
+
+/* A list's own addresses can be neither its owner nor its member. */
+static void
+test_cli_refuses_own_addresses(Fixture *f, gconstpointer data)
+{
+	g_autoptr(CliResult) own_owner = NULL;
+	g_autoptr(CliResult) own_member = NULL;
+	g_autofree gchar *members = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	own_owner = cli_run(f, NULL, "create", "self@" LIST_DOMAIN, "--owner",
+			    "self-owner@" LIST_DOMAIN, NULL);
+	assert_cli_error(own_owner, "self-owner@" LIST_DOMAIN);
+	setup_list(f, 1);
+	own_member = cli_run(f, "alice@example.com\n" LIST_NAME "-bounces+x=y.example@" LIST_DOMAIN
+				"\n", "addmembers", LIST, "-", NULL);
+	assert_cli_error(own_member, "bounces");
+	members = cli_ok(f, NULL, "members", LIST, NULL);
+	lines = g_strsplit(members, "\n", -1);
+	ASSERT_UINT(g_strv_length(lines), 2); /* one member, then "" */
+}
+
 /* RFC 3834: a held post from the null sender or an automatic sender gets no notice back. */
 static void
 test_hold_no_notice_to_automatic_senders(Fixture *f, gconstpointer data)
@@ -3603,6 +3696,10 @@ main(int argc, char **argv)
 	ADD("/integration/hold/cli-while-running-survives-kill",
 	    test_hold_cli_while_running_survives_kill);
 	ADD("/integration/cli/config-from-environment", test_cli_config_from_environment);
+	ADD("/integration/hold/notice-to-envelope-sender", test_hold_notice_to_envelope_sender);
+	ADD("/integration/loop/own-notice-discarded", test_loop_own_notice_discarded);
+	ADD("/integration/loop/owner-forward", test_loop_owner_forward);
+	ADD("/integration/cli/refuses-own-addresses", test_cli_refuses_own_addresses);
 	ADD("/integration/reject/banned-address", test_reject_banned);
 	ADD("/integration/reject/nonmember-pattern", test_reject_nonmember_pattern);
 	ADD("/integration/delivery/retry-after-451", test_delivery_retry_after_451);

@@ -692,7 +692,7 @@ test_lists_remove_cascade(Fixture *fixture, gconstpointer user_data)
 
 		pgl_store_list_set_setting(fixture->store, id, "emergency", "true", &error);
 		g_assert_no_error(error);
-		g_assert_cmpint(pgl_store_held_add(fixture->store, id, "a@example.org", "s", "r",
+		g_assert_cmpint(pgl_store_held_add(fixture->store, id, NULL, "a@example.org", "s", "r",
 						   "<m@x>", message, &error),
 				>, 0);
 		g_assert_no_error(error);
@@ -1163,11 +1163,11 @@ test_held_roundtrip(Fixture *fixture, gconstpointer user_data)
 	gint64 id;
 	gint64 id_empty;
 
-	id = pgl_store_held_add(fixture->store, list->id, "anne@example.org", "Grüße",
+	id = pgl_store_held_add(fixture->store, list->id, NULL, "anne@example.org", "Grüße",
 				"non-member post", "<abc@example.org>", message, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(id, >, 0);
-	id_empty = pgl_store_held_add(fixture->store, list->id, "bob@example.org", NULL,
+	id_empty = pgl_store_held_add(fixture->store, list->id, NULL, "bob@example.org", NULL,
 				      "too big", NULL, empty, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(id_empty, >, id);
@@ -1213,6 +1213,31 @@ test_held_roundtrip(Fixture *fixture, gconstpointer user_data)
 	assert_int(listing->len, 0);
 }
 
+/* A stage repeated after a crash holds the same spool entry once. */
+static void
+test_held_same_spool_id(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(PglList) list = create_list(fixture, "h", "example.org");
+	g_autoptr(GBytes) message = g_bytes_new_static("Subject: x\n\ny\n", 14);
+	g_autoptr(GPtrArray) listing = NULL;
+	g_autoptr(GError) error = NULL;
+	gint64 first, again, other;
+
+	first = pgl_store_held_add(fixture->store, list->id, "0001-aa", "a@example.org", "s", "r",
+				   NULL, message, &error);
+	g_assert_no_error(error);
+	again = pgl_store_held_add(fixture->store, list->id, "0001-aa", "a@example.org", "s", "r",
+				   NULL, message, &error);
+	g_assert_no_error(error);
+	assert_int(again, first);
+	other = pgl_store_held_add(fixture->store, list->id, "0002-bb", "a@example.org", "s", "r",
+				   NULL, message, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(other, >, first);
+	listing = pgl_store_held_list(fixture->store, list->id, &error);
+	assert_int(listing->len, 2);
+}
+
 static void
 test_held_remove(Fixture *fixture, gconstpointer user_data)
 {
@@ -1224,10 +1249,10 @@ test_held_remove(Fixture *fixture, gconstpointer user_data)
 	gint64 second;
 	gint64 third;
 
-	first = pgl_store_held_add(fixture->store, list->id, "a@example.org", NULL, "r", NULL,
+	first = pgl_store_held_add(fixture->store, list->id, NULL, "a@example.org", NULL, "r", NULL,
 				   message, &error);
 	g_assert_no_error(error);
-	second = pgl_store_held_add(fixture->store, list->id, "a@example.org", NULL, "r", NULL,
+	second = pgl_store_held_add(fixture->store, list->id, NULL, "a@example.org", NULL, "r", NULL,
 				    message, &error);
 	g_assert_no_error(error);
 	g_assert_true(pgl_store_held_remove(fixture->store, second, &error));
@@ -1240,7 +1265,7 @@ test_held_remove(Fixture *fixture, gconstpointer user_data)
 	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
 	g_clear_error(&error);
 	/* the highest id was removed, and still is not given out again */
-	third = pgl_store_held_add(fixture->store, list->id, "a@example.org", NULL, "r", NULL,
+	third = pgl_store_held_add(fixture->store, list->id, NULL, "a@example.org", NULL, "r", NULL,
 				   message, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(third, >, second);
@@ -1253,7 +1278,7 @@ test_held_no_list(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) message = g_bytes_new_static("m", 1);
 
-	assert_int(pgl_store_held_add(fixture->store, 4242, "a@example.org", NULL, "r", NULL,
+	assert_int(pgl_store_held_add(fixture->store, 4242, NULL, "a@example.org", NULL, "r", NULL,
 				      message, &error),
 		   0);
 	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
@@ -1584,6 +1609,7 @@ main(int argc, char **argv)
 	ADD("/store/members/recipients-10000", set_up, test_members_recipients_10000);
 	ADD("/store/held/roundtrip", set_up, test_held_roundtrip);
 	ADD("/store/held/remove", set_up, test_held_remove);
+	ADD("/store/held/same-spool-id", set_up, test_held_same_spool_id);
 	ADD("/store/held/no-list", set_up, test_held_no_list);
 	ADD("/store/pending/roundtrip", set_up, test_pending_roundtrip);
 	ADD("/store/pending/expiry", set_up, test_pending_expiry);
