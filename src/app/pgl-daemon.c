@@ -154,6 +154,7 @@ pgl_daemon_run(PglContext *ctx, GError **error)
 	g_autoptr(PglStore) store = NULL;
 	g_autoptr(PglStage) in_stage = NULL;
 	g_autoptr(PglStage) pipeline_stage = NULL;
+	g_autoptr(PglStage) command_stage = NULL;
 	g_autoptr(PglDelivery) delivery = NULL;
 	g_autoptr(PglLmtpServer) lmtp = NULL;
 	g_autoptr(GPtrArray) runners = g_ptr_array_new_with_free_func((GDestroyNotify)pgl_runner_free);
@@ -189,13 +190,16 @@ pgl_daemon_run(PglContext *ctx, GError **error)
 	}
 	in_stage = pgl_stage_new(ctx, spool, error);
 	pipeline_stage = in_stage != NULL ? pgl_stage_new(ctx, spool, error) : NULL;
-	delivery = pipeline_stage != NULL ? pgl_delivery_new(ctx, spool, error) : NULL;
+	command_stage = pipeline_stage != NULL ? pgl_stage_new(ctx, spool, error) : NULL;
+	delivery = command_stage != NULL ? pgl_delivery_new(ctx, spool, error) : NULL;
 	if (delivery == NULL)
 		return FALSE;
 	g_ptr_array_add(runners, pgl_runner_new(ctx, spool, PGL_QUEUE_IN, pgl_stage_process_in,
 						NULL, in_stage));
 	g_ptr_array_add(runners, pgl_runner_new(ctx, spool, PGL_QUEUE_PIPELINE,
 						pgl_stage_process_pipeline, NULL, pipeline_stage));
+	g_ptr_array_add(runners, pgl_runner_new(ctx, spool, PGL_QUEUE_COMMAND,
+						pgl_stage_process_command, NULL, command_stage));
 	g_ptr_array_add(runners, pgl_runner_new(ctx, spool, PGL_QUEUE_OUT, pgl_delivery_process_out,
 						NULL, delivery));
 	g_ptr_array_add(runners,

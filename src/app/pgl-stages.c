@@ -339,11 +339,12 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 /* Stamped on mail forwarded to a list's owners; mail that comes back with it is a loop. */
 #define OWNER_LOOP_HEADER "X-pgplist-Owner-Forward"
 
+/* Forwards @entry's message to the list's owners, stamped with the address it came in for. */
 static gboolean
-forward_to_owners(PglStage *stage, PglSpoolEntry *entry, const PglList *list, GError **error)
+forward_to_owners(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
+		  const gchar *via_address, GError **error)
 {
-	g_autofree gchar *owner_address = pgl_list_subaddress(list, "owner");
-	g_autofree gchar *stamp = g_strdup_printf("%s: %s\n", OWNER_LOOP_HEADER, owner_address);
+	g_autofree gchar *stamp = g_strdup_printf("%s: %s\n", OWNER_LOOP_HEADER, via_address);
 	g_autoptr(GString) forwarded = NULL;
 	g_autoptr(GBytes) bytes = NULL;
 	g_auto(GStrv) owners = NULL;
@@ -351,7 +352,7 @@ forward_to_owners(PglStage *stage, PglSpoolEntry *entry, const PglList *list, GE
 	const gchar *data = g_bytes_get_data(entry->message, &size);
 	const gchar *body = g_strstr_len(data, (gssize)size, "\n\n");
 
-	/* our stamp in the header block: this mail has been through this list's -owner once */
+	/* our stamp in the header block: this mail has been through this address once */
 	if (g_strstr_len(data, body != NULL ? body - data : (gssize)size, stamp) != NULL) {
 		g_message("%s: list=%s action=discard reason=\"owner mail came back (loop)\"",
 			  entry->id, list->address);
@@ -364,8 +365,8 @@ forward_to_owners(PglStage *stage, PglSpoolEntry *entry, const PglList *list, GE
 	g_string_append(forwarded, stamp);
 	g_string_append_len(forwarded, data, (gssize)size);
 	bytes = g_bytes_new(forwarded->str, forwarded->len);
-	g_message("%s: list=%s action=forward-to-owners rcpts=%u", entry->id, list->address,
-		  g_strv_length(owners));
+	g_message("%s: list=%s action=forward-to-owners via=%s rcpts=%u", entry->id, list->address,
+		  via_address, g_strv_length(owners));
 	return pgl_notice_enqueue_message(stage->ctx, stage->spool, list, entry->id,
 					  (const gchar *const *)owners, bytes, error);
 }
@@ -424,8 +425,11 @@ pgl_stage_process_in(PglSpoolEntry *entry, gpointer user_data, GError **error)
 	switch (destination) {
 	case PGL_DEST_POST:
 		return process_post(stage, entry, list, envelope_from, error);
-	case PGL_DEST_OWNER:
-		return forward_to_owners(stage, entry, list, error);
+	case PGL_DEST_OWNER: {
+		g_autofree gchar *owner_address = pgl_list_subaddress(list, "owner");
+
+		return forward_to_owners(stage, entry, list, owner_address, error);
+	}
 	case PGL_DEST_BOUNCES:
 		return record_bounce(stage, entry, list, extension, error);
 	case PGL_DEST_REQUEST:
@@ -495,4 +499,52 @@ pgl_stage_process_pipeline(PglSpoolEntry *entry, gpointer user_data, GError **er
 	if (out->recipients->len == 0)
 		return TRUE;
 	return pgl_spool_enqueue(stage->spool, PGL_QUEUE_OUT, out, error);
+}
+
+/**
+ * pgl_stage_process_command:
+ * @entry: a claimed message of the command queue (sent to -request, -join, -leave, -confirm)
+ * @stage: the #PglStage of the command runner
+ *
+ * A #PglRunnerProcessFunc. Until pgplist carries out email commands itself, a request is
+ * passed on to the list's owners, who act on it with the command line, and the requester is
+ * told so: a request is never silently ignored.
+ */
+gboolean
+pgl_stage_process_command(PglSpoolEntry *entry, gpointer user_data, GError **error)
+{
+	PglStage *stage = user_data;
+	const gchar *recipient = pgl_spool_entry_get(entry, PGL_IN_RECIPIENT);
+	const gchar *envelope_from = pgl_spool_entry_get(entry, PGL_IN_ENVELOPE_FROM);
+	g_autofree gchar *list_address = NULL;
+	g_autoptr(PglList) list = NULL;
+	g_autoptr(GMimeMessage) message = NULL;
+	g_autofree gchar *via = NULL;
+	PglDestination destination;
+
+	if (recipient == NULL || !pgl_router_parse(recipient, &list_address, &destination, NULL)) {
+		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
+			    "no list recipient in spool entry");
+		return FALSE;
+	}
+	list = pgl_store_list_lookup(stage->store, list_address, error);
+	if (list == NULL) {
+		g_prefix_error(error, "recipient %s: ", recipient);
+		return FALSE;
+	}
+	/* the stamp names the sub-address, without a confirmation token */
+	via = pgl_list_subaddress(list, pgl_destination_to_string(destination));
+	if (!forward_to_owners(stage, entry, list, via, error))
+		return FALSE;
+	if (pgl_mail_parse(stage->ctx, entry->message, &message, NULL)) {
+		g_autofree gchar *sender = pgl_mail_sender(message, envelope_from);
+		g_autofree gchar *subject =
+			g_strdup_printf("Your request to %s was passed on to its owners",
+					list->address);
+
+		return notify_sender(stage, entry, list, message, envelope_from, sender,
+				     "request-forwarded", subject, "request-forwarded",
+				     "passed on to the list owners", FALSE, error);
+	}
+	return TRUE;
 }

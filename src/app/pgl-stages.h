@@ -32,6 +32,7 @@ void pgl_stage_free(PglStage *stage);
 
 gboolean pgl_stage_process_in(PglSpoolEntry *entry, gpointer stage, GError **error);
 gboolean pgl_stage_process_pipeline(PglSpoolEntry *entry, gpointer stage, GError **error);
+gboolean pgl_stage_process_command(PglSpoolEntry *entry, gpointer stage, GError **error);
 
 gboolean pgl_stage_enqueue_in(PglContext *ctx, PglSpool *spool, const gchar *recipient,
 			      const gchar *envelope_from, GBytes *message, gchar **id_out,

@@ -2695,7 +2695,7 @@ test_lmtp_bounces(Fixture *f, gconstpointer data)
 }
 
 static void
-test_lmtp_commands_queued(Fixture *f, gconstpointer data)
+test_lmtp_commands_forwarded(Fixture *f, gconstpointer data)
 {
 	static const gchar *const command_addresses[] = {
 		"team-request@" LIST_DOMAIN,
@@ -2704,6 +2704,8 @@ test_lmtp_commands_queued(Fixture *f, gconstpointer data)
 		NULL,
 	};
 	g_autofree gchar *barrier = NULL;
+	g_autoptr(GPtrArray) to_owner = NULL;
+	g_autoptr(GPtrArray) to_requester = NULL;
 
 	setup_list(f, 3);
 	daemon_start(f);
@@ -2715,10 +2717,21 @@ test_lmtp_commands_queued(Fixture *f, gconstpointer data)
 		ASSERT_UINT(lmtp_send(f, NONMEMBER, command_addresses[i], message), 250);
 	}
 	barrier = post(f, ALICE, "barrier");
-	wait_sink(f, 3);
+	/* each request: forwarded to the owner, and the requester told; then the post */
+	wait_sink(f, 3 * 2 + 3);
 	wait_idle(f);
-	ASSERT_UINT(pgl_smtp_sink_recipient_count(f->sink), 3);
-	ASSERT_UINT(queue_count(f, "command"), 3);
+	ASSERT_UINT(pgl_smtp_sink_recipient_count(f->sink), 3 * 2 + 3);
+	to_owner = messages_to(f, OWNER, "help");
+	ASSERT_UINT(to_owner->len, 3);
+	for (guint i = 0; i < to_owner->len; i++) {
+		Received *copy = g_ptr_array_index(to_owner, i);
+
+		ASSERT_CONTAINS(received_header(copy, "X-pgplist-Owner-Forward"),
+				"@" LIST_DOMAIN);
+	}
+	to_requester = messages_to(f, NONMEMBER, "passed on to its owners");
+	ASSERT_UINT(to_requester->len, 3);
+	ASSERT_UINT(queue_count(f, "command"), 0);
 	ASSERT_UINT(queue_count_files(f, "bad"), 0);
 }
 
@@ -3715,7 +3728,7 @@ main(int argc, char **argv)
 	ADD("/integration/lmtp/unknown-recipient", test_lmtp_unknown_recipient);
 	ADD("/integration/lmtp/owner-forward", test_lmtp_owner_forward);
 	ADD("/integration/lmtp/bounces", test_lmtp_bounces);
-	ADD("/integration/lmtp/commands-queued", test_lmtp_commands_queued);
+	ADD("/integration/lmtp/commands-forwarded-to-owners", test_lmtp_commands_forwarded);
 	ADD("/integration/lmtp/message-too-big", test_lmtp_message_too_big);
 	ADD("/integration/lmtp/hostile-input", test_lmtp_hostile_input);
 	ADD("/integration/lmtp/multiple-recipients", test_lmtp_multiple_recipients);
