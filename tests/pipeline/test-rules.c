@@ -501,8 +501,8 @@ test_approved_body_removed(Fixture *fixture, gconstpointer user_data)
 static void
 test_approved_not_in_signed(Fixture *fixture, gconstpointer user_data)
 {
-	/* a password line inside a signed part is not used: removing it would break the
-	 * signature */
+	/* a password line inside a signed part is not used, since removing it would break the
+	 * signature; the post is held so that the password does not reach the members */
 	g_autoptr(PglList) list = pgl_list_new(1, "test", "example.org");
 	g_autoptr(GMimeMessage) message = parse_ok(
 		fixture->ctx,
@@ -514,6 +514,14 @@ test_approved_not_in_signed(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(PglVerdict) verdict = NULL;
 
 	set_setting(list, "moderator_password", "pw");
+	verdict = run_chain(fixture, list, message);
+	g_assert_cmpint(verdict->action, ==, PGL_ACTION_HOLD);
+	g_assert_cmpstr(verdict->rule, ==, "approved");
+	g_assert_nonnull(strstr(verdict->reason, "signed part"));
+
+	/* a wrong password there is no reason to hold: the ordinary rules decide */
+	g_clear_pointer(&verdict, pgl_verdict_free);
+	set_setting(list, "moderator_password", "other");
 	verdict = run_chain(fixture, list, message);
 	g_assert_cmpint(verdict->action, ==, PGL_ACTION_HOLD);
 	g_assert_cmpstr(verdict->rule, ==, "nonmember-moderation");

@@ -84,27 +84,19 @@ scrub_other_parts(PglPosting *posting, GMimeTextPart *done, const gchar *passwor
 	}
 }
 
-static PglAction
-check_body(PglPosting *posting, gchar **reason_out)
+/* The value of an "Approved: pw" first line of @text, or %NULL; the line's bounds go to
+ * @start_out and @end_out. */
+static gchar *
+approved_line(const gchar *text, const gchar **start_out, const gchar **end_out)
 {
 	static const gchar *const prefixes[] = {"x-approved", "x-approve", "approved", "approve",
 						NULL};
-	GMimeTextPart *part = pgl_mail_find_text_part(posting->message, "plain",
-						      PGL_MAIL_TEXT_SKIP_PROTECTED);
-	g_autofree gchar *text = NULL;
 	g_autofree gchar *line = NULL;
-	g_autofree gchar *password = NULL;
-	const gchar *start = NULL;
-	const gchar *end = NULL;
 	const gchar *value = NULL;
-	GString *rest;
 
-	if (part == NULL)
-		return PGL_ACTION_DEFER;
-	text = pgl_mail_part_get_text(part);
-	if (text == NULL || !first_line(text, &start, &end))
-		return PGL_ACTION_DEFER;
-	line = g_strstrip(g_strndup(start, end - start));
+	if (text == NULL || !first_line(text, start_out, end_out))
+		return NULL;
+	line = g_strstrip(g_strndup(*start_out, *end_out - *start_out));
 	for (guint i = 0; prefixes[i] != NULL && value == NULL; i++) {
 		gsize n = strlen(prefixes[i]);
 		const gchar *p = line + n;
@@ -116,9 +108,53 @@ check_body(PglPosting *posting, gchar **reason_out)
 		if (*p == ':')
 			value = p + 1;
 	}
-	if (value == NULL)
+	return value != NULL ? g_strstrip(g_strdup(value)) : NULL;
+}
+
+/* The moderator password as the first line of a signed or encrypted part cannot be removed
+ * without breaking the signature; delivered, it would tell every member the password. */
+static PglAction
+check_protected_body(PglPosting *posting, gchar **reason_out)
+{
+	GMimeTextPart *first = pgl_mail_find_text_part(posting->message, "plain",
+						       PGL_MAIL_TEXT_NONE);
+	GMimeTextPart *unprotected = pgl_mail_find_text_part(posting->message, "plain",
+							     PGL_MAIL_TEXT_SKIP_PROTECTED);
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *password = NULL;
+	const gchar *start = NULL;
+	const gchar *end = NULL;
+
+	if (first == NULL || first == unprotected)
 		return PGL_ACTION_DEFER;
-	password = g_strstrip(g_strdup(value));
+	text = pgl_mail_part_get_text(first);
+	password = approved_line(text, &start, &end);
+	if (password == NULL ||
+	    !pgl_list_check_password(posting->list, "moderator_password", password))
+		return PGL_ACTION_DEFER;
+	*reason_out = g_strdup("The moderator password is in the signed part of the message, where "
+			       "it cannot be removed without breaking the signature; the post is "
+			       "held so that the password does not reach the list");
+	return PGL_ACTION_HOLD;
+}
+
+static PglAction
+check_body(PglPosting *posting, gchar **reason_out)
+{
+	GMimeTextPart *part = pgl_mail_find_text_part(posting->message, "plain",
+						      PGL_MAIL_TEXT_SKIP_PROTECTED);
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *password = NULL;
+	const gchar *start = NULL;
+	const gchar *end = NULL;
+	GString *rest;
+
+	if (part == NULL)
+		return check_protected_body(posting, reason_out);
+	text = pgl_mail_part_get_text(part);
+	password = approved_line(text, &start, &end);
+	if (password == NULL)
+		return check_protected_body(posting, reason_out);
 	if (!pgl_list_check_password(posting->list, "moderator_password", password)) {
 		log_bad_password(posting, "body");
 		return PGL_ACTION_DEFER;
