@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "pgplist"
 
 #include "app/pgl-daemon.h"
+#include "app/pgl-keys.h"
 #include "app/pgl-moderation.h"
 #include "app/pgl-router.h"
 #include "app/pgl-stages.h"
@@ -19,13 +20,17 @@
 #include "mail/pgl-mail.h"
 #include "queue/pgl-spool.h"
 #include "store/pgl-store.h"
+#include "util/pgl-sanitize.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <gmime/gmime.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +43,8 @@ typedef struct {
 } Cli;
 
 typedef gboolean (*CommandFunc)(Cli *cli, gint argc, gchar **argv, GError **error);
+
+#define STYLES "discussion|announce|pgp-discussion|pgp-announce"
 
 static gboolean
 usage_error(GError **error, const gchar *usage)
@@ -135,6 +142,7 @@ cmd_create(Cli *cli, gint argc, gchar **argv, GError **error)
 	g_autoptr(GPtrArray) owner_addresses = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(PglStore) store = NULL;
 	g_autoptr(PglList) list = NULL;
+	g_autoptr(PglPgpKeyPair) pair = NULL;
 	g_autofree gchar *name = NULL;
 	g_autofree gchar *domain = NULL;
 	PglListStyle list_style = PGL_LIST_STYLE_DISCUSSION;
@@ -144,15 +152,10 @@ cmd_create(Cli *cli, gint argc, gchar **argv, GError **error)
 	if (!g_option_context_parse(options, &argc, &argv, error))
 		return FALSE;
 	if (argc != 2)
-		return usage_error(error, "create LIST@DOMAIN [--style discussion|announce] "
-					  "[--owner ADDR]...");
-	if (style == NULL || g_str_equal(style, "discussion"))
-		list_style = PGL_LIST_STYLE_DISCUSSION;
-	else if (g_str_equal(style, "announce"))
-		list_style = PGL_LIST_STYLE_ANNOUNCE;
-	else {
-		g_set_error(error, PGL_CLI_ERROR, 0, "unknown style \"%s\" (discussion|announce)",
-			    style);
+		return usage_error(error,
+				   "create LIST@DOMAIN [--style " STYLES "] [--owner ADDR]...");
+	if (style != NULL && !pgl_list_style_from_string(style, &list_style)) {
+		g_set_error(error, PGL_CLI_ERROR, 0, "unknown style \"%s\" (" STYLES ")", style);
 		return FALSE;
 	}
 	if (!pgl_list_parse_address(argv[1], &name, &domain, error))
@@ -167,6 +170,22 @@ cmd_create(Cli *cli, gint argc, gchar **argv, GError **error)
 		g_ptr_array_add(owner_addresses, owner);
 	}
 	pgl_list_apply_style(settings, list_style);
+	if (pgl_list_style_is_pgp(list_style)) {
+		/* before the transaction: an RSA key takes seconds, and nobody should wait for the
+		 * write lock meanwhile. The list is not stored yet; its name and settings make the
+		 * user IDs. */
+		g_autoptr(PglList) draft = pgl_list_new(0, name, domain);
+		GHashTableIter iter;
+		gpointer key;
+		gpointer value;
+
+		g_hash_table_iter_init(&iter, settings);
+		while (g_hash_table_iter_next(&iter, &key, &value))
+			g_hash_table_insert(draft->settings, g_strdup(key), g_strdup(value));
+		pair = pgl_keys_generate_pair(cli->ctx, draft, error);
+		if (pair == NULL)
+			return FALSE;
+	}
 	store = open_store(cli, error);
 	if (store == NULL || !pgl_store_begin(store, error))
 		return FALSE;
@@ -194,9 +213,17 @@ cmd_create(Cli *cli, gint argc, gchar **argv, GError **error)
 			return FALSE;
 		}
 	}
+	if (pair != NULL && !pgl_store_list_key_set(store, list->id, pair->fingerprint,
+						     pair->public_key, pair->secret_key, FALSE,
+						     error)) {
+		pgl_store_rollback(store);
+		return FALSE;
+	}
 	if (!pgl_store_commit(store, error))
 		return FALSE;
 	printf("Created list %s\n", list->address);
+	if (pair != NULL)
+		printf("List key: %s\n", pair->fingerprint);
 	return TRUE;
 }
 
@@ -586,6 +613,436 @@ cmd_moderate(Cli *cli, gint argc, gchar **argv, GError **error)
 	return TRUE;
 }
 
+/* ---- key: list key pairs and address keys (issue 3) ---- */
+
+#define KEY_USAGE                                                                                  \
+	"key generate LIST@DOMAIN [--force] | key export LIST@DOMAIN [--secret] | "               \
+	"key import LIST@DOMAIN FILE | key set ADDR FILE [--confirmed] | key show ADDR"
+
+/* Parses a key subcommand's options (argv[0] is the subcommand). */
+static gboolean
+parse_key_options(GOptionEntry *entries, gint *argc, gchar ***argv, GError **error)
+{
+	g_autoptr(GOptionContext) options = g_option_context_new(NULL);
+
+	if (entries != NULL)
+		g_option_context_add_main_entries(options, entries, NULL);
+	g_option_context_set_help_enabled(options, FALSE);
+	return g_option_context_parse(options, argc, argv, error);
+}
+
+/* The list's key pair, or a CLI error that says the list is not a PGP list. */
+static PglListKey *
+list_key_or_error(PglStore *store, const PglList *list, gboolean with_secret, GError **error)
+{
+	g_autoptr(GError) local_error = NULL;
+	PglListKey *key = pgl_store_list_key_get(store, list->id, with_secret, &local_error);
+
+	if (key == NULL) {
+		if (g_error_matches(local_error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND))
+			g_set_error(error, PGL_CLI_ERROR, 0,
+				    "%s has no key pair (not a PGP list; see key generate)",
+				    list->address);
+		else
+			g_propagate_error(error, g_steal_pointer(&local_error));
+	}
+	return key;
+}
+
+/* The fingerprint of the list's current key pair, or NULL if it has none. */
+static gchar *
+list_key_fingerprint(PglStore *store, const PglList *list, GError **error)
+{
+	g_autoptr(GError) local_error = NULL;
+	g_autoptr(PglListKey) key = pgl_store_list_key_get(store, list->id, FALSE, &local_error);
+
+	if (key == NULL &&
+	    !g_error_matches(local_error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND))
+		g_propagate_error(error, g_steal_pointer(&local_error));
+	return key != NULL ? g_steal_pointer(&key->fingerprint) : NULL;
+}
+
+static gboolean
+key_generate(Cli *cli, gint argc, gchar **argv, GError **error)
+{
+	gboolean force = FALSE;
+	GOptionEntry entries[] = {
+		{"force", 0, 0, G_OPTION_ARG_NONE, &force, "replace an existing key pair", NULL},
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(PglStore) store = NULL;
+	g_autoptr(PglList) list = NULL;
+	g_autoptr(GError) local_error = NULL;
+	g_autofree gchar *old = NULL;
+	g_autofree gchar *fingerprint = NULL;
+
+	if (!parse_key_options(entries, &argc, &argv, error))
+		return FALSE;
+	if (argc != 2)
+		return usage_error(error, "key generate LIST@DOMAIN [--force]");
+	list = open_list(cli, argv[1], &store, error);
+	if (list == NULL)
+		return FALSE;
+	old = list_key_fingerprint(store, list, &local_error);
+	if (local_error != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local_error));
+		return FALSE;
+	}
+	fingerprint = pgl_keys_list_generate(cli->ctx, store, list, force, &local_error);
+	if (fingerprint == NULL) {
+		if (g_error_matches(local_error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS))
+			g_set_error(error, PGL_CLI_ERROR, 0,
+				    "%s; --force replaces it (its secret key is lost)",
+				    local_error->message);
+		else
+			g_propagate_error(error, g_steal_pointer(&local_error));
+		return FALSE;
+	}
+	if (old != NULL)
+		printf("Replaced key %s\n", old);
+	printf("Generated key %s for %s\n", fingerprint, list->address);
+	return TRUE;
+}
+
+/* Writes @bytes to standard output with write(2): a secret key must not linger, unwiped, in
+ * stdio's buffer. */
+static gboolean
+write_stdout(GBytes *bytes, GError **error)
+{
+	gsize size = 0;
+	const guint8 *data = g_bytes_get_data(bytes, &size);
+	gsize done = 0;
+
+	fflush(stdout);
+	while (done < size) {
+		gssize n = write(STDOUT_FILENO, data + done, size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			g_set_error(error, PGL_CLI_ERROR, 0, "cannot write to standard output: %s",
+				    n < 0 ? g_strerror(errno) : "nothing written");
+			return FALSE;
+		}
+		done += (gsize)n;
+	}
+	return TRUE;
+}
+
+static gboolean
+key_export(Cli *cli, gint argc, gchar **argv, GError **error)
+{
+	gboolean secret = FALSE;
+	GOptionEntry entries[] = {
+		{"secret", 0, 0, G_OPTION_ARG_NONE, &secret, "export the secret key", NULL},
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(PglStore) store = NULL;
+	g_autoptr(PglList) list = NULL;
+	g_autoptr(PglListKey) key = NULL;
+
+	if (!parse_key_options(entries, &argc, &argv, error))
+		return FALSE;
+	if (argc != 2)
+		return usage_error(error, "key export LIST@DOMAIN [--secret]");
+	list = open_list(cli, argv[1], &store, error);
+	if (list == NULL)
+		return FALSE;
+	key = list_key_or_error(store, list, secret, error);
+	if (key == NULL)
+		return FALSE;
+	/* the secret key as stored: protected by the [pgp] passphrase if it was at generation */
+	return write_stdout(secret ? key->secret_key : key->public_key, error);
+}
+
+static gboolean
+key_import(Cli *cli, gint argc, gchar **argv, GError **error)
+{
+	g_autoptr(PglStore) store = NULL;
+	g_autoptr(PglList) list = NULL;
+	g_autoptr(GBytes) secret_key = NULL;
+	g_autoptr(GError) local_error = NULL;
+	g_autofree gchar *old = NULL;
+	g_autofree gchar *fingerprint = NULL;
+	gboolean unprotected = FALSE;
+
+	if (!parse_key_options(NULL, &argc, &argv, error))
+		return FALSE;
+	if (argc != 3)
+		return usage_error(error, "key import LIST@DOMAIN FILE");
+	secret_key = pgl_keys_read_file(argv[2], PGL_KEYS_FILE_MAX, error);
+	if (secret_key == NULL)
+		return FALSE;
+	list = open_list(cli, argv[1], &store, error);
+	if (list == NULL)
+		return FALSE;
+	old = list_key_fingerprint(store, list, &local_error);
+	if (local_error != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local_error));
+		return FALSE;
+	}
+	fingerprint = pgl_keys_list_import(cli->ctx, store, list, secret_key, &unprotected, error);
+	if (fingerprint == NULL) {
+		g_prefix_error(error, "%s: ", argv[2]);
+		return FALSE;
+	}
+	if (old != NULL && !g_str_equal(old, fingerprint))
+		printf("Replaced key %s\n", old);
+	printf("Imported key %s for %s\n", fingerprint, list->address);
+	if (unprotected)
+		printf("Warning: the secret key is not protected by a passphrase; it is stored "
+		       "as it is (protect it with gpg --passwd and import it again)\n");
+	return TRUE;
+}
+
+static gboolean
+key_set(Cli *cli, gint argc, gchar **argv, GError **error)
+{
+	gboolean confirmed = FALSE;
+	GOptionEntry entries[] = {
+		{"confirmed", 0, 0, G_OPTION_ARG_NONE, &confirmed, "the key counts as confirmed",
+		 NULL},
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(PglStore) store = NULL;
+	g_autoptr(GBytes) blob = NULL;
+	g_autoptr(PglPgpKeyInfo) info = NULL;
+	g_autofree gchar *address = NULL;
+	gboolean stored_confirmed = FALSE;
+
+	if (!parse_key_options(entries, &argc, &argv, error))
+		return FALSE;
+	if (argc != 3)
+		return usage_error(error, "key set ADDR FILE [--confirmed]");
+	address = pgl_address_normalize(argv[1], error);
+	if (address == NULL) {
+		g_prefix_error(error, "%s: ", argv[1]);
+		return FALSE;
+	}
+	blob = pgl_keys_read_file(argv[2], PGL_KEYS_FILE_MAX, error);
+	if (blob == NULL)
+		return FALSE;
+	store = open_store(cli, error);
+	if (store == NULL)
+		return FALSE;
+	info = pgl_keys_address_set(cli->ctx, store, address, blob, confirmed, &stored_confirmed,
+				    error);
+	if (info == NULL) {
+		g_prefix_error(error, "%s: ", argv[2]);
+		return FALSE;
+	}
+	if (pgl_pgp_key_info_find_user_id(info, address) == NULL)
+		printf("Warning: no user ID of key %s names %s\n", info->fingerprint, address);
+	printf("Set key %s for %s (%s)\n", info->fingerprint, address,
+	       stored_confirmed ? "confirmed" : "not confirmed");
+	return TRUE;
+}
+
+static gchar *
+format_date(gint64 when)
+{
+	g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc(when);
+
+	return date != NULL ? g_date_time_format(date, "%Y-%m-%d") : g_strdup("?");
+}
+
+/* Prints what `key show` says about a stored public key. */
+static gboolean
+print_key(PglContext *ctx, GBytes *public_key, GError **error)
+{
+	g_autoptr(PglPgpKeyInfo) info =
+		pgl_pgp_key_inspect(public_key, pgl_context_now(ctx), error);
+	g_autoptr(GError) unusable = NULL;
+	g_autofree gchar *created = NULL;
+	g_autofree gchar *expires = NULL;
+
+	if (info == NULL) {
+		g_prefix_error(error, "stored key: ");
+		return FALSE;
+	}
+	created = format_date(info->created);
+	expires = info->expires != 0 ? format_date(info->expires) : g_strdup("never");
+	printf("fingerprint: %s\n", info->fingerprint);
+	printf("algorithm: %s %u", info->algorithm, info->bits);
+	for (guint i = 0; i < info->subkeys->len; i++) {
+		const PglPgpSubkey *subkey = info->subkeys->pdata[i];
+
+		printf("%s%s %u", i == 0 ? " (subkeys: " : ", ", subkey->algorithm, subkey->bits);
+	}
+	printf("%s\n", info->subkeys->len > 0 ? ")" : "");
+	printf("created: %s\n", created);
+	printf("expires: %s%s\n", expires, info->expired ? " (expired)" : "");
+	/* the stored key is public only, so this is the subscriber rule: sign and encrypt now */
+	if (pgl_pgp_key_info_check_subscriber(info, &unusable))
+		printf("usable: yes\n");
+	else
+		printf("usable: no (%s)\n", unusable->message);
+	for (guint i = 0; i < info->user_ids->len; i++) {
+		const PglPgpUserId *user_id = info->user_ids->pdata[i];
+
+		printf("user ID: %s%s\n", user_id->text,
+		       user_id->revoked ? " (revoked)" : !user_id->valid ? " (invalid)" : "");
+	}
+	return TRUE;
+}
+
+static gboolean
+key_show(Cli *cli, gint argc, gchar **argv, GError **error)
+{
+	g_autoptr(PglStore) store = NULL;
+	g_autoptr(PglList) list = NULL;
+	g_autoptr(GError) local_error = NULL;
+	g_autofree gchar *address = NULL;
+
+	if (!parse_key_options(NULL, &argc, &argv, error))
+		return FALSE;
+	if (argc != 2)
+		return usage_error(error, "key show ADDR");
+	store = open_store(cli, error);
+	if (store == NULL)
+		return FALSE;
+	/* a list's address shows the list's key */
+	list = pgl_store_list_lookup(store, argv[1], &local_error);
+	if (list != NULL) {
+		g_autoptr(PglListKey) key = list_key_or_error(store, list, FALSE, error);
+
+		if (key == NULL)
+			return FALSE;
+		printf("list: %s\n", list->address);
+		return print_key(cli->ctx, key->public_key, error);
+	}
+	if (!g_error_matches(local_error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND)) {
+		g_propagate_error(error, g_steal_pointer(&local_error));
+		return FALSE;
+	}
+	address = pgl_address_normalize(argv[1], error);
+	if (address == NULL) {
+		g_prefix_error(error, "%s: ", argv[1]);
+		return FALSE;
+	}
+	{
+		g_autoptr(PglAddressKey) key = NULL;
+
+		g_clear_error(&local_error);
+		key = pgl_store_address_key_get(store, address, &local_error);
+		if (key == NULL) {
+			if (g_error_matches(local_error, PGL_STORE_ERROR,
+					    PGL_STORE_ERROR_NOT_FOUND))
+				g_set_error(error, PGL_CLI_ERROR, 0, "no key for %s", address);
+			else
+				g_propagate_error(error, g_steal_pointer(&local_error));
+			return FALSE;
+		}
+		printf("address: %s\n", address);
+		printf("confirmed: %s\n", key->confirmed ? "yes" : "no");
+		return print_key(cli->ctx, key->public_key, error);
+	}
+}
+
+/* XXX: Debian's RNP writes some parser diagnostics straight to stderr, whatever log descriptor
+ * it was given (docs/architecture.md), e.g. "[process_pgp_key_auto() ./src/librepgp/
+ * stream-key.cpp:341] wrong key tag: -1 at pos 0" for a file that is not a key. A command's
+ * error must be one line on stderr, so while a key command runs, stderr goes to a memory file;
+ * afterwards RNP's lines go to the debug log (--verbose) and anything else to the real stderr. */
+typedef struct {
+	gint saved_fd;	 /* the real stderr, or -1 if nothing is captured */
+	gint capture_fd; /* (owned) the memory file, or -1 */
+} StderrCapture;
+
+#define STDERR_CAPTURE_MAX (1024 * 1024)
+
+static void
+stderr_capture_begin(StderrCapture *capture)
+{
+	capture->saved_fd = -1;
+	capture->capture_fd = memfd_create("pgplist-stderr", MFD_CLOEXEC);
+	if (capture->capture_fd < 0)
+		return;
+	fflush(stderr);
+	capture->saved_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
+	if (capture->saved_fd < 0 || dup2(capture->capture_fd, STDERR_FILENO) < 0) {
+		if (capture->saved_fd >= 0)
+			close(capture->saved_fd);
+		close(capture->capture_fd);
+		capture->saved_fd = -1;
+		capture->capture_fd = -1;
+	}
+}
+
+/* "[function() file:line] text", as RNP's RNP_LOG() writes */
+static gboolean
+is_rnp_diagnostic(const gchar *line)
+{
+	const gchar *call = strstr(line, "() ");
+	const gchar *end = strchr(line, ']');
+
+	return line[0] == '[' && call != NULL && end != NULL && call < end;
+}
+
+static void
+stderr_capture_end(StderrCapture *capture)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_auto(GStrv) lines = NULL;
+	gchar buffer[4096];
+	gssize n;
+
+	if (capture->saved_fd < 0)
+		return;
+	fflush(stderr);
+	dup2(capture->saved_fd, STDERR_FILENO);
+	close(capture->saved_fd);
+	capture->saved_fd = -1;
+	if (lseek(capture->capture_fd, 0, SEEK_SET) == 0) {
+		while (text->len < STDERR_CAPTURE_MAX &&
+		       (n = read(capture->capture_fd, buffer, sizeof buffer)) > 0)
+			g_string_append_len(text, buffer, n);
+	}
+	close(capture->capture_fd);
+	capture->capture_fd = -1;
+	lines = g_strsplit(text->str, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (lines[i][0] == '\0')
+			continue;
+		if (is_rnp_diagnostic(lines[i])) {
+			g_autofree gchar *clean = pgl_sanitize(lines[i], -1, 512);
+
+			g_debug("rnp: %s", clean);
+		} else {
+			fprintf(stderr, "%s\n", lines[i]);
+		}
+	}
+}
+
+static gboolean
+cmd_key(Cli *cli, gint argc, gchar **argv, GError **error)
+{
+	static const struct {
+		const gchar *name;
+		CommandFunc func;
+	} subcommands[] = {
+		{"generate", key_generate}, {"export", key_export}, {"import", key_import},
+		{"set", key_set},	    {"show", key_show},
+	};
+
+	if (argc < 2)
+		return usage_error(error, KEY_USAGE);
+	for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++) {
+		if (g_str_equal(argv[1], subcommands[i].name)) {
+			StderrCapture capture;
+			gboolean ok;
+
+			stderr_capture_begin(&capture);
+			ok = subcommands[i].func(cli, argc - 1, argv + 1, error);
+			stderr_capture_end(&capture);
+			return ok;
+		}
+	}
+	g_set_error(error, PGL_CLI_ERROR, 0,
+		    "unknown key command \"%s\" (generate|export|import|set|show)", argv[1]);
+	return FALSE;
+}
+
 static gboolean
 cmd_aliases(Cli *cli, gint argc, gchar **argv, GError **error)
 {
@@ -625,6 +1082,7 @@ cmd_info(Cli *cli, gint argc, gchar **argv, GError **error)
 	g_autoptr(PglStore) store = NULL;
 	g_autoptr(PglSpool) spool = NULL;
 	g_autoptr(GPtrArray) lists = NULL;
+	guint n_pgp = 0;
 
 	if (argc != 1)
 		return usage_error(error, "info");
@@ -635,6 +1093,17 @@ cmd_info(Cli *cli, gint argc, gchar **argv, GError **error)
 	spool = lists != NULL ? pgl_spool_new(cli->ctx, error) : NULL;
 	if (spool == NULL)
 		return FALSE;
+	for (guint i = 0; i < lists->len; i++) {
+		g_autoptr(GError) local_error = NULL;
+		g_autofree gchar *fingerprint =
+			list_key_fingerprint(store, lists->pdata[i], &local_error);
+
+		if (local_error != NULL) {
+			g_propagate_error(error, g_steal_pointer(&local_error));
+			return FALSE;
+		}
+		n_pgp += fingerprint != NULL;
+	}
 	printf("pgplist %s\n", PGL_VERSION);
 	printf("config: %s\n", cli->config_path ? cli->config_path : "(built-in defaults)");
 	printf("var dir: %s\n", pgl_context_get_var_dir(cli->ctx));
@@ -644,6 +1113,7 @@ cmd_info(Cli *cli, gint argc, gchar **argv, GError **error)
 	printf("relay: %s:%u (%s)\n", config->smtp_host, config->smtp_port,
 	       pgl_security_to_string(config->smtp_security));
 	printf("lists: %u\n", lists->len);
+	printf("pgp lists: %u\n", n_pgp);
 	for (guint i = 0; queues[i] != NULL; i++)
 		printf("queue %s: %u\n", queues[i], pgl_spool_count(spool, queues[i]));
 	return TRUE;
@@ -667,7 +1137,7 @@ static const struct {
 	const gchar *summary;
 } commands[] = {
 	{"serve", cmd_serve, "run the daemon (LMTP in, runners, SMTP out)"},
-	{"create", cmd_create, "create LIST@DOMAIN [--style discussion|announce] [--owner ADDR]..."},
+	{"create", cmd_create, "create LIST@DOMAIN [--style " STYLES "] [--owner ADDR]..."},
 	{"remove", cmd_remove, "remove LIST@DOMAIN and everything about it"},
 	{"lists", cmd_lists, "show all lists"},
 	{"members", cmd_members, "members LIST@DOMAIN [--role ROLE]"},
@@ -677,6 +1147,7 @@ static const struct {
 	{"inject", cmd_inject, "inject LIST@DOMAIN [FILE]: queue a message as if it arrived"},
 	{"held", cmd_held, "held LIST@DOMAIN: ID, sender, subject, reason per held message"},
 	{"moderate", cmd_moderate, "moderate LIST@DOMAIN ID accept|reject|discard [--reason TEXT]"},
+	{"key", cmd_key, "key generate|export|import|set|show ...: PGP list and address keys"},
 	{"aliases", cmd_aliases, "print the Postfix transport map for all lists"},
 	{"info", cmd_info, "show paths, endpoints and queue sizes"},
 	{"conf", cmd_conf, "print the effective configuration"},
@@ -702,6 +1173,8 @@ main(int argc, char **argv)
 	gint i = 1;
 
 	setlocale(LC_ALL, "");
+	/* GOptionContext would name the program after the subcommand it parses */
+	g_set_prgname("pgplist");
 	/* the database, spool and keys are the daemon user's alone */
 	umask(077);
 	for (; i < argc && argv[i][0] == '-'; i++) {

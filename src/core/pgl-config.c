@@ -37,6 +37,8 @@ typedef struct {
 } ConfigKey;
 
 static const gchar *const security_choices[] = {"none", "starttls", "tls", NULL};
+/* the names pgl_pgp_key_algorithm_from_string() knows (src/core does not link src/pgp) */
+static const gchar *const key_algorithm_choices[] = {"ed25519", "rsa3072", "rsa4096", NULL};
 
 #define OFF(field) offsetof(PglConfig, field)
 #define STR(g, k, f, d, doc) {g, k, KEY_STRING, OFF(f), d, 0, 0, 0, NULL, doc}
@@ -103,6 +105,16 @@ static const ConfigKey config_keys[] = {
 	     PGL_LIMIT_REST_BODY_MAX, "bytes in a REST request body"),
 	UINT("limits", "json_depth_max", json_depth_max, PGL_LIMIT_JSON_DEPTH_DEFAULT, 2,
 	     PGL_LIMIT_JSON_DEPTH_MAX, "nesting depth of REST JSON"),
+	{"pgp", "key_algorithm", KEY_ENUM, OFF(pgp_key_algorithm), "ed25519", 0, 0, 0,
+	 key_algorithm_choices,
+	 "list key pairs made from now on: ed25519 (with cv25519 encryption), rsa3072 or rsa4096"},
+	STR("pgp", "key_passphrase_file", pgp_key_passphrase_file, "",
+	    "file whose first line protects new list secret keys and unlocks stored ones; empty: "
+	    "secret keys are kept unprotected in the (0600) database"),
+	/* a minute at least (clock skew), a year at most: the replay record keeps every digest
+	 * for this long */
+	UINT("pgp", "signature_window", pgp_signature_window, 604800, 60, 31536000,
+	     "seconds a post's signature may be older (or newer) than the time it arrives"),
 };
 
 static gchar **
@@ -387,4 +399,20 @@ pgl_security_to_string(PglSecurity security)
 {
 	g_return_val_if_fail(security <= PGL_SECURITY_TLS, "none");
 	return security_choices[security];
+}
+
+/**
+ * pgl_config_pgp_key_algorithm:
+ * @config: a configuration
+ *
+ * Returns: (transfer none): [pgp] key_algorithm as its name ("ed25519", "rsa3072" or
+ *   "rsa4096"), for pgl_pgp_key_algorithm_from_string()
+ */
+const gchar *
+pgl_config_pgp_key_algorithm(const PglConfig *config)
+{
+	g_return_val_if_fail(config != NULL, key_algorithm_choices[0]);
+	g_return_val_if_fail(config->pgp_key_algorithm < G_N_ELEMENTS(key_algorithm_choices) - 1,
+			     key_algorithm_choices[0]);
+	return key_algorithm_choices[config->pgp_key_algorithm];
 }

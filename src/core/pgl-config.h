@@ -77,6 +77,10 @@ typedef struct {
 	guint max_received;
 	guint rest_body_max;
 	guint json_depth_max;
+	/* [pgp] */
+	guint pgp_key_algorithm;     /* index of pgl_config_pgp_key_algorithm() names */
+	gchar *pgp_key_passphrase_file;
+	guint pgp_signature_window;
 } PglConfig;
 
 PglConfig *pgl_config_new_default(void);
@@ -85,6 +89,7 @@ void pgl_config_free(PglConfig *config);
 gchar *pgl_config_dump(const PglConfig *config);
 gchar *pgl_config_describe_keys(void);
 const gchar *pgl_security_to_string(PglSecurity security);
+const gchar *pgl_config_pgp_key_algorithm(const PglConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglConfig, pgl_config_free)
 

@@ -533,20 +533,66 @@ pgl_list_check_password(const PglList *list, const gchar *setting, const gchar *
  * @settings: a table of settings to fill (name -> value)
  *
  * Sets what a list style changes from the defaults. An announce list holds posts by members
- * (owners and moderators still post freely) and advertises no List-Post.
+ * (owners and moderators still post freely) and advertises no List-Post. The pgp- styles set
+ * what their plain counterparts set; what makes them PGP lists is their key pair, which the
+ * caller generates (pgl_list_style_is_pgp()).
  */
 void
 pgl_list_apply_style(GHashTable *settings, PglListStyle style)
 {
 	switch (style) {
 	case PGL_LIST_STYLE_DISCUSSION:
+	case PGL_LIST_STYLE_PGP_DISCUSSION:
 		break;
 	case PGL_LIST_STYLE_ANNOUNCE:
+	case PGL_LIST_STYLE_PGP_ANNOUNCE:
 		g_hash_table_insert(settings, g_strdup("default_member_action"), g_strdup("hold"));
 		g_hash_table_insert(settings, g_strdup("allow_list_posts"), g_strdup("false"));
 		break;
 	default:
 		g_assert_not_reached();
+	}
+}
+
+static const gchar *const style_names[] = {"discussion", "announce", "pgp-discussion",
+					   "pgp-announce", NULL};
+
+/**
+ * pgl_list_style_from_string:
+ * @text: (nullable): "discussion", "announce", "pgp-discussion" or "pgp-announce"
+ * @style_out: (out): the style
+ *
+ * Returns: %TRUE if @text names a style
+ */
+gboolean
+pgl_list_style_from_string(const gchar *text, PglListStyle *style_out)
+{
+	for (guint i = 0; style_names[i] != NULL; i++) {
+		if (g_strcmp0(text, style_names[i]) == 0) {
+			*style_out = (PglListStyle)i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/**
+ * pgl_list_style_is_pgp:
+ *
+ * Returns: %TRUE for the styles of PGP-enabled lists, which get a key pair at creation
+ */
+gboolean
+pgl_list_style_is_pgp(PglListStyle style)
+{
+	switch (style) {
+	case PGL_LIST_STYLE_DISCUSSION:
+	case PGL_LIST_STYLE_ANNOUNCE:
+		return FALSE;
+	case PGL_LIST_STYLE_PGP_DISCUSSION:
+	case PGL_LIST_STYLE_PGP_ANNOUNCE:
+		return TRUE;
+	default:
+		g_return_val_if_reached(FALSE);
 	}
 }
 

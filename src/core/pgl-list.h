@@ -43,9 +43,22 @@ typedef enum {
 	PGL_ROLE_NONMEMBER,
 } PglRole;
 
+/**
+ * PglListStyle:
+ * @PGL_LIST_STYLE_DISCUSSION: members post freely
+ * @PGL_LIST_STYLE_ANNOUNCE: members' posts are held; owners and moderators post
+ * @PGL_LIST_STYLE_PGP_DISCUSSION: a discussion list that is PGP-enabled (a key pair is
+ *   generated for it at creation)
+ * @PGL_LIST_STYLE_PGP_ANNOUNCE: an announce list that is PGP-enabled
+ *
+ * The styles `pgplist create --style` offers: settings away from the defaults, and for the
+ * pgp- ones a key pair (pgl_list_style_is_pgp()).
+ */
 typedef enum {
 	PGL_LIST_STYLE_DISCUSSION,
 	PGL_LIST_STYLE_ANNOUNCE,
+	PGL_LIST_STYLE_PGP_DISCUSSION,
+	PGL_LIST_STYLE_PGP_ANNOUNCE,
 } PglListStyle;
 
 /**
@@ -99,6 +112,8 @@ const gchar *pgl_list_setting_default(const gchar *setting);
 gboolean pgl_list_setting_is_secret(const gchar *setting);
 gboolean pgl_list_check_password(const PglList *list, const gchar *setting, const gchar *password);
 void pgl_list_apply_style(GHashTable *settings, PglListStyle style);
+gboolean pgl_list_style_from_string(const gchar *text, PglListStyle *style_out);
+gboolean pgl_list_style_is_pgp(PglListStyle style);
 
 const gchar *pgl_action_to_string(PglAction action);
 gboolean pgl_action_from_string(const gchar *text, PglAction *action_out);

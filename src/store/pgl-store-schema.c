@@ -9,6 +9,7 @@
  *   0  empty database (a new file)
  *   1  domains, lists, list_settings, members, held_messages, pending, message_ids, audit,
  *      bounces, delivered
+ *   2  list_keys, address_keys, signature_digests (PGP lists)
  *
  * To change the schema, append a step and bump PGL_STORE_SCHEMA_VERSION; never edit a step that
  * has shipped, and add a database of the old version to tests/data/db/.
@@ -125,6 +126,41 @@ static const gchar *const schema_steps[] = {
 	"  PRIMARY KEY (origin, address)"
 	") STRICT, WITHOUT ROWID;"
 	"CREATE INDEX delivered_time ON delivered (time);",
+
+	/* 1 -> 2 */
+	/* A PGP list is a list with a row here (no separate flag). The blobs are kept as given
+	 * (armored or binary OpenPGP); the secret key is protected by the [pgp] passphrase or
+	 * by nothing but the file's mode (0600), never parsed by src/store/. */
+	"CREATE TABLE list_keys ("
+	"  list_id INTEGER PRIMARY KEY REFERENCES lists(id) ON DELETE CASCADE,"
+	"  fingerprint TEXT NOT NULL,"
+	"  public_key BLOB NOT NULL,"
+	"  secret_key BLOB NOT NULL,"
+	"  created INTEGER NOT NULL"
+	") STRICT;"
+
+	/* Keys belong to an address, not to a membership (as in mailman-pgp): one key serves
+	 * every list the address is on, and outlives unsubscribing. Not WITHOUT ROWID: keys are
+	 * kilobytes, and SQLite advises rowid tables for rows that large. */
+	"CREATE TABLE address_keys ("
+	"  address TEXT NOT NULL PRIMARY KEY,"
+	"  fingerprint TEXT NOT NULL,"
+	"  public_key BLOB NOT NULL,"
+	"  confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),"
+	"  updated INTEGER NOT NULL"
+	") STRICT;"
+
+	/* Replay protection: the digest of every signature on an accepted post, per list (one
+	 * post cross-posted to two lists is no replay), with the signature's creation time, by
+	 * which rows expire once a signature that old is refused anyway. */
+	"CREATE TABLE signature_digests ("
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  digest TEXT NOT NULL,"
+	"  fingerprint TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  PRIMARY KEY (list_id, digest)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX signature_digests_time ON signature_digests (time);",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(schema_steps) == PGL_STORE_SCHEMA_VERSION);

@@ -12,8 +12,12 @@
  * Message-ID is recorded against replays), so losing the last commits is not harmless; bulk
  * changes go in one transaction and pay the fsync once.
  *
- * The file holds held mail and tokens: it is created mode 0600 (SQLite gives its -wal and -shm
- * files the mode of the database file).
+ * The file holds held mail, tokens and lists' secret keys: it is created mode 0600 (SQLite
+ * gives its -wal and -shm files the mode of the database file), and secure_delete is on, so
+ * what is deleted or replaced (a secret key, a held post) is overwritten with zeros in the
+ * database file rather than left behind in free pages. Debian's SQLite has it on by default; it
+ * is set here so that this does not depend on how SQLite was built. XXX: an old page can still
+ * sit in the -wal file until the log is reused.
  */
 #include "store/pgl-store-private.h"
 
@@ -128,6 +132,7 @@ pgl_store_open(PglContext *ctx, GError **error)
 	sqlite3_db_config(store->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(store->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if (!pgl_db_exec(store->db, "PRAGMA foreign_keys = ON", error) ||
+	    !pgl_db_exec(store->db, "PRAGMA secure_delete = ON", error) ||
 	    !set_wal(store->db, error) ||
 	    !pgl_db_exec(store->db, "PRAGMA synchronous = FULL", error) ||
 	    !pgl_store_schema_migrate(store->db, &store->schema_version, error)) {

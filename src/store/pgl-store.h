@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The store: lists, members, held messages, confirmation tokens, duplicate suppression, the
- * audit trail, bounces and the record of deliveries, kept in one SQLite database. This is the
- * only interface to it; no other folder sees SQL or sqlite3.h, so another backend (PostgreSQL)
- * can stand behind it.
+ * audit trail, bounces, the record of deliveries, and OpenPGP keys (lists' key pairs,
+ * addresses' public keys) with the replay record of signatures, kept in one SQLite database.
+ * This is the only interface to it; no other folder sees SQL or sqlite3.h, so another backend
+ * (PostgreSQL) can stand behind it.
  *
  * A #PglStore is one connection, used by one thread at a time: every daemon thread and every
  * CLI command opens its own. Nothing is cached: each call reads the database, so what the CLI
@@ -11,6 +12,10 @@
  * (pgl_address_normalize()); setting values are already validated (pgl_list_setting_validate()).
  * Times are seconds since the epoch, passed in by the caller, except creation stamps, which come
  * from pgl_context_now().
+ *
+ * Key blobs are opaque here (src/store/ does not link the OpenPGP engine): the caller checks a
+ * key before storing it. A list's secret key is handed out only by
+ * pgl_store_list_key_get() with @with_secret, in a #GBytes whose memory is wiped when freed.
  */
 #pragma once
 
@@ -27,15 +32,17 @@ G_BEGIN_DECLS
  * The schema version this code creates and understands (PRAGMA user_version); older databases
  * are migrated on open, newer ones refused.
  */
-#define PGL_STORE_SCHEMA_VERSION 1
+#define PGL_STORE_SCHEMA_VERSION 2
 
 #define PGL_STORE_ERROR (pgl_store_error_quark())
 GQuark pgl_store_error_quark(void);
 
 /**
  * PglStoreError:
- * @PGL_STORE_ERROR_NOT_FOUND: no such list, member, held message or token (or it has expired)
- * @PGL_STORE_ERROR_EXISTS: the list or membership is already there
+ * @PGL_STORE_ERROR_NOT_FOUND: no such list, member, held message, token (or it has expired),
+ *   list key or address key
+ * @PGL_STORE_ERROR_EXISTS: the list, membership or list key is already there, or a signature
+ *   digest has been seen before
  * @PGL_STORE_ERROR_SCHEMA: the database was written by a newer pgplist, or could not be migrated
  * @PGL_STORE_ERROR_FAILED: anything else SQLite reported (corrupt file, not a database...);
  *   the message has SQLite's text
@@ -88,6 +95,32 @@ typedef struct {
 	gchar *reason;	   /* (owned) (nullable) */
 	gchar *actor;	   /* (owned) (nullable) */
 } PglAuditEntry;
+
+/**
+ * PglListKey:
+ *
+ * A list's OpenPGP key pair, as stored. Its row is what makes a list a PGP list.
+ */
+typedef struct {
+	gint64 list_id;
+	gchar *fingerprint; /* (owned) of the primary key, upper-case hex */
+	GBytes *public_key; /* (owned) */
+	GBytes *secret_key; /* (owned) (nullable) only when asked for; wiped when freed */
+	gint64 created;	    /* when this key pair was stored */
+} PglListKey;
+
+/**
+ * PglAddressKey:
+ *
+ * The public key of an address (a subscriber, owner or moderator), on every list at once.
+ */
+typedef struct {
+	gchar *address;	    /* (owned) normalised */
+	gchar *fingerprint; /* (owned) of the primary key, upper-case hex */
+	GBytes *public_key; /* (owned) */
+	gboolean confirmed; /* the address has proved it holds the key (or an admin said so) */
+	gint64 updated;	    /* when the key or its confirmation last changed */
+} PglAddressKey;
 
 PglStore *pgl_store_open(PglContext *ctx, GError **error);
 void pgl_store_free(PglStore *store);
@@ -163,7 +196,31 @@ GPtrArray *pgl_store_delivered_filter(PglStore *store, const gchar *origin,
 				      GError **error);
 guint pgl_store_delivered_expire(PglStore *store, gint64 older_than, GError **error);
 
+PglListKey *pgl_store_list_key_get(PglStore *store, gint64 list_id, gboolean with_secret,
+				   GError **error);
+gboolean pgl_store_list_key_set(PglStore *store, gint64 list_id, const gchar *fingerprint,
+				GBytes *public_key, GBytes *secret_key, gboolean replace,
+				GError **error);
+gboolean pgl_store_list_key_remove(PglStore *store, gint64 list_id, GError **error);
+void pgl_list_key_free(PglListKey *key);
+
+PglAddressKey *pgl_store_address_key_get(PglStore *store, const gchar *address,
+					 GError **error);
+gboolean pgl_store_address_key_set(PglStore *store, const gchar *address,
+				   const gchar *fingerprint, GBytes *public_key, gboolean confirmed,
+				   GError **error);
+gboolean pgl_store_address_key_confirm(PglStore *store, const gchar *address,
+				       const gchar *fingerprint, GError **error);
+gboolean pgl_store_address_key_remove(PglStore *store, const gchar *address, GError **error);
+void pgl_address_key_free(PglAddressKey *key);
+
+gboolean pgl_store_signature_digest_add(PglStore *store, gint64 list_id, const gchar *digest,
+					const gchar *fingerprint, gint64 time, GError **error);
+guint pgl_store_signature_digest_expire(PglStore *store, gint64 older_than, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglStore, pgl_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglListKey, pgl_list_key_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglAddressKey, pgl_address_key_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglHeldMessage, pgl_held_message_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglAuditEntry, pgl_audit_entry_free)
 

@@ -38,6 +38,45 @@ test_config_defaults(void)
 	g_assert_cmpuint(config->mta_max_recipients, ==, 500);
 	g_assert_cmpuint(config->message_max, ==, 25 * 1024 * 1024);
 	g_assert_nonnull(strstr(dump, "[smtp]\nhost = 127.0.0.1\n"));
+	g_assert_cmpstr(pgl_config_pgp_key_algorithm(config), ==, "ed25519");
+	g_assert_cmpstr(config->pgp_key_passphrase_file, ==, "");
+	g_assert_cmpuint(config->pgp_signature_window, ==, 7 * 24 * 3600);
+	g_assert_nonnull(strstr(dump, "[pgp]\nkey_algorithm = ed25519\nkey_passphrase_file = \n"
+				      "signature_window = 604800\n"));
+}
+
+static void
+test_config_pgp(void)
+{
+	static const struct {
+		const gchar *algorithm;
+		const gchar *window;
+	} cases[] = {
+		{"ed25519", "60"},
+		{"rsa3072", "604800"},
+		{"rsa4096", "31536000"},
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *text = g_strdup_printf("[pgp]\nkey_algorithm = %s\n"
+							 "key_passphrase_file = /etc/pgplist/pass\n"
+							 "signature_window = %s\n",
+							 cases[i].algorithm, cases[i].window);
+		g_autofree gchar *path = write_temp(text);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(PglConfig) config = pgl_config_load(path, &error);
+		g_autofree gchar *dump = NULL;
+
+		g_assert_no_error(error);
+		g_assert_cmpstr(pgl_config_pgp_key_algorithm(config), ==, cases[i].algorithm);
+		g_assert_cmpstr(config->pgp_key_passphrase_file, ==, "/etc/pgplist/pass");
+		g_assert_cmpuint(config->pgp_signature_window, ==,
+				 g_ascii_strtoull(cases[i].window, NULL, 10));
+		/* the path of the passphrase file is no secret; the passphrase is not in it */
+		dump = pgl_config_dump(config);
+		g_assert_nonnull(strstr(dump, "key_passphrase_file = /etc/pgplist/pass\n"));
+		g_unlink(path);
+	}
 }
 
 static void
@@ -79,6 +118,16 @@ test_config_errors(void)
 		{"[mta]\nmax_recipients = -1\n", PGL_CONFIG_ERROR_INVALID, "whole number"},
 		{"[mta]\nmax_recipients = 12abc\n", PGL_CONFIG_ERROR_INVALID, "whole number"},
 		{"this is not ini\n", PGL_CONFIG_ERROR_READ, ""},
+		{"[pgp]\nkey_algorithm = dsa1024\n", PGL_CONFIG_ERROR_INVALID,
+		 ":2: [pgp] key_algorithm: \"dsa1024\" is not one of ed25519|rsa3072|rsa4096"},
+		{"[pgp]\nkey_algorithm = ED25519\n", PGL_CONFIG_ERROR_INVALID, "ED25519"},
+		{"[pgp]\nsignature_window = 59\n", PGL_CONFIG_ERROR_INVALID,
+		 ":2: [pgp] signature_window: \"59\" is not a whole number from 60 to 31536000"},
+		{"[pgp]\n\nsignature_window = 31536001\n", PGL_CONFIG_ERROR_INVALID,
+		 ":3: [pgp] signature_window"},
+		{"[pgp]\nsignature_window = 1w\n", PGL_CONFIG_ERROR_INVALID, "whole number"},
+		{"[pgp]\nchunk_size = 1\n", PGL_CONFIG_ERROR_UNKNOWN_KEY,
+		 ":2: unknown key \"chunk_size\" in [pgp]"},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -333,11 +382,37 @@ test_list_password(void)
 static void
 test_list_style(void)
 {
-	g_autoptr(PglList) list = pgl_list_new(1, "news", "lists.example");
+	static const struct {
+		const gchar *name;
+		PglListStyle style;
+		gboolean pgp;
+		gboolean announce;
+	} cases[] = {
+		{"discussion", PGL_LIST_STYLE_DISCUSSION, FALSE, FALSE},
+		{"announce", PGL_LIST_STYLE_ANNOUNCE, FALSE, TRUE},
+		{"pgp-discussion", PGL_LIST_STYLE_PGP_DISCUSSION, TRUE, FALSE},
+		{"pgp-announce", PGL_LIST_STYLE_PGP_ANNOUNCE, TRUE, TRUE},
+	};
+	static const gchar *const unknown[] = {"", "Announce", "pgp", "pgp-", "chatty"};
+	PglListStyle style = PGL_LIST_STYLE_DISCUSSION;
 
-	pgl_list_apply_style(list->settings, PGL_LIST_STYLE_ANNOUNCE);
-	g_assert_cmpint(pgl_list_get_action(list, "default_member_action"), ==, PGL_ACTION_HOLD);
-	g_assert_false(pgl_list_get_bool(list, "allow_list_posts"));
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(PglList) list = pgl_list_new(1, "news", "lists.example");
+
+		if (!pgl_list_style_from_string(cases[i].name, &style) || style != cases[i].style)
+			g_error("style \"%s\": got %d, want %d", cases[i].name, style,
+				cases[i].style);
+		g_assert_cmpint(pgl_list_style_is_pgp(style), ==, cases[i].pgp);
+		/* a pgp- style sets what its plain counterpart sets */
+		pgl_list_apply_style(list->settings, style);
+		g_assert_cmpint(pgl_list_get_action(list, "default_member_action"), ==,
+				cases[i].announce ? PGL_ACTION_HOLD : PGL_ACTION_ACCEPT);
+		g_assert_cmpint(pgl_list_get_bool(list, "allow_list_posts"), ==, !cases[i].announce);
+		g_assert_cmpuint(g_hash_table_size(list->settings), ==, cases[i].announce ? 2 : 0);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(unknown); i++)
+		g_assert_false(pgl_list_style_from_string(unknown[i], &style));
+	g_assert_false(pgl_list_style_from_string(NULL, &style));
 }
 
 static void
@@ -417,6 +492,7 @@ main(int argc, char **argv)
 	g_test_add_func("/core/config/load", test_config_load);
 	g_test_add_func("/core/config/errors", test_config_errors);
 	g_test_add_func("/core/config/documented", test_config_documented);
+	g_test_add_func("/core/config/pgp", test_config_pgp);
 	g_test_add_func("/core/address/normalize", test_address);
 	g_test_add_func("/core/address/line", test_address_line);
 	g_test_add_func("/core/address/pattern", test_address_pattern);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/pgl-config.h"
@@ -61,6 +62,7 @@ static const gchar *const member_addresses[] = {
 #define DAVE         member_addresses[3]
 #define ERIN         member_addresses[4]
 #define DAVE_ADDRESS "dave@example.com" /* for string concatenation */
+#define ALICE_ADDRESS "alice@example.com" /* for static tables */
 
 #define TIMEOUT_MS  30000 /* any single wait; tests end as soon as the condition holds */
 #define POLL_MS     10
@@ -112,6 +114,9 @@ static const gchar *const member_addresses[] = {
 static char abort_logs[ABORT_LOGS_MAX][1024];
 static volatile sig_atomic_t n_abort_logs;
 static volatile pid_t abort_daemon_pid;
+/* the test's GNUPGHOME and gpgconf, whose agent a failed assertion must stop too */
+static char abort_gnupg_home[1024];
+static char abort_gpgconf[1024];
 
 static void
 write_all_fd(int fd, const char *data, size_t len)
@@ -148,6 +153,20 @@ on_abort(int signum)
 			write_all_fd(STDERR_FILENO, buffer, (size_t)n);
 		close(fd);
 	}
+	if (abort_gnupg_home[0] != '\0' && abort_gpgconf[0] != '\0') {
+		/* fork, execve and waitpid are async-signal-safe */
+		pid_t child = fork();
+
+		if (child == 0) {
+			char *const argv[] = {abort_gpgconf,  (char *)"--homedir", abort_gnupg_home,
+					      (char *)"--kill", (char *)"all",	   NULL};
+
+			execve(abort_gpgconf, argv, environ);
+			_exit(127);
+		}
+		if (child > 0)
+			waitpid(child, NULL, 0);
+	}
 	signal(signum, SIG_DFL);
 	raise(signum);
 }
@@ -179,6 +198,7 @@ typedef struct {
 	GPtrArray *received; /* (owned) (element-type Received) all the sink got so far */
 	guint message_counter;
 	gboolean daemon_uses_tls; /* see daemon_start() */
+	gchar *gnupg_home;        /* (owned) (nullable) gpg's home, made by the first gpg_run() */
 } Fixture;
 
 static void
@@ -251,6 +271,7 @@ fixture_set_up(Fixture *f, gconstpointer data)
 
 static void daemon_stop(Fixture *f);
 static void print_daemon_logs(Fixture *f);
+static void gpg_stop_agent(Fixture *f);
 
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
@@ -259,6 +280,7 @@ fixture_tear_down(Fixture *f, gconstpointer data)
 		print_daemon_logs(f);
 	if (f->daemon != NULL)
 		daemon_stop(f);
+	gpg_stop_agent(f);
 	abort_daemon_pid = 0;
 	n_abort_logs = 0;
 	g_clear_pointer(&f->sink, pgl_smtp_sink_free);
@@ -276,6 +298,7 @@ fixture_tear_down(Fixture *f, gconstpointer data)
 	g_free(f->dir);
 	g_free(f->var_dir);
 	g_free(f->config_path);
+	g_free(f->gnupg_home);
 }
 
 /* ---- subprocesses ------------------------------------------------------------------------- */
@@ -3669,6 +3692,690 @@ wait_for_pool_threads(void)
 	}
 }
 
+/* ==== 9. PGP keys ============================================================================ */
+
+/* gpg plays the subscribers' client and checks what pgplist exports, in a GNUPGHOME of the
+ * test's own (under its temporary directory, so its agent's socket path stays short), with
+ * --batch --pinentry-mode loopback and no DISPLAY/GPG_TTY; its agent is stopped at tear-down. */
+
+/* Runs `gpg ARGS...` with @passphrase for any secret key, feeding @stdin_text. */
+static CliResult *gpg_run(Fixture *f, const gchar *passphrase, const gchar *stdin_text, ...)
+	G_GNUC_NULL_TERMINATED;
+
+static CliResult *
+gpg_run(Fixture *f, const gchar *passphrase, const gchar *stdin_text, ...)
+{
+	g_autoptr(GSubprocessLauncher) launcher =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
+					  G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+					  G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GError) error = NULL;
+	CliResult *result = g_new0(CliResult, 1);
+	const gchar *arg;
+	va_list ap;
+
+	if (f->gnupg_home == NULL) {
+		g_autofree gchar *gpgconf = g_find_program_in_path("gpgconf");
+
+		f->gnupg_home = g_build_filename(f->dir, "gnupg", NULL);
+		g_assert_cmpint(g_mkdir(f->gnupg_home, 0700), ==, 0);
+		g_assert_nonnull(gpgconf);
+		g_strlcpy(abort_gpgconf, gpgconf, sizeof abort_gpgconf);
+		g_strlcpy(abort_gnupg_home, f->gnupg_home, sizeof abort_gnupg_home);
+	}
+	g_subprocess_launcher_unsetenv(launcher, "DISPLAY");
+	g_subprocess_launcher_unsetenv(launcher, "GPG_TTY");
+	g_subprocess_launcher_unsetenv(launcher, "GPG_AGENT_INFO");
+	g_subprocess_launcher_setenv(launcher, "GNUPGHOME", f->gnupg_home, TRUE);
+	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
+	g_ptr_array_add(argv, (gpointer) "gpg");
+	g_ptr_array_add(argv, (gpointer) "--batch");
+	g_ptr_array_add(argv, (gpointer) "--no-tty");
+	g_ptr_array_add(argv, (gpointer) "--yes");
+	g_ptr_array_add(argv, (gpointer) "--pinentry-mode");
+	g_ptr_array_add(argv, (gpointer) "loopback");
+	g_ptr_array_add(argv, (gpointer) "--passphrase");
+	g_ptr_array_add(argv, (gpointer)passphrase);
+	va_start(ap, stdin_text);
+	while ((arg = va_arg(ap, const gchar *)) != NULL)
+		g_ptr_array_add(argv, (gpointer)arg);
+	va_end(ap);
+	g_ptr_array_add(argv, NULL);
+	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8(process, stdin_text, NULL, &result->out, &result->err,
+				      &error);
+	g_assert_no_error(error);
+	result->status =
+		g_subprocess_get_if_exited(process) ? g_subprocess_get_exit_status(process) : -1;
+	if (result->out == NULL)
+		result->out = g_strdup("");
+	if (result->err == NULL)
+		result->err = g_strdup("");
+	return result;
+}
+
+#define GPG_OK(result)                                                                             \
+	G_STMT_START                                                                               \
+	{                                                                                          \
+		if ((result)->status != 0) {                                                       \
+			g_test_message("gpg: got exit status %d (stderr \"%s\"), want 0",          \
+				       (result)->status, (result)->err);                           \
+			g_assert_cmpint((result)->status, ==, 0);                                  \
+		}                                                                                  \
+	}                                                                                          \
+	G_STMT_END
+
+/* Never leave a gpg-agent behind. */
+static void
+gpg_stop_agent(Fixture *f)
+{
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GSubprocess) process = NULL;
+
+	abort_gnupg_home[0] = '\0';
+	if (f->gnupg_home == NULL)
+		return;
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+					     G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_subprocess_launcher_setenv(launcher, "GNUPGHOME", f->gnupg_home, TRUE);
+	process = g_subprocess_launcher_spawn(launcher, NULL, "gpgconf", "--kill", "all", NULL);
+	if (process != NULL)
+		g_subprocess_wait(process, NULL, NULL);
+}
+
+/* Generates a key for "NAME <ADDRESS>" in gpg (ed25519 + cv25519, gpg 2.2's future-default,
+ * no expiry, no passphrase); returns its fingerprint. */
+static gchar *
+gpg_generate(Fixture *f, const gchar *name, const gchar *address, const gchar *usage)
+{
+	g_autofree gchar *user_id = g_strdup_printf("%s <%s>", name, address);
+	g_autoptr(CliResult) result = gpg_run(f, "", NULL, "--quick-gen-key", user_id,
+					      "future-default", usage, "never", NULL);
+	g_autoptr(CliResult) listed = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	GPG_OK(result);
+	listed = gpg_run(f, "", NULL, "--with-colons", "--fingerprint", "--list-keys", user_id,
+			 NULL);
+	GPG_OK(listed);
+	lines = g_strsplit(listed->out, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (g_str_has_prefix(lines[i], "fpr:")) {
+			g_auto(GStrv) fields = g_strsplit(lines[i], ":", -1);
+
+			g_assert_cmpuint(g_strv_length(fields), >, 9);
+			return g_strdup(fields[9]);
+		}
+	}
+	g_assert_not_reached();
+}
+
+/* Writes @text to DIR/@name; returns the path. */
+static gchar *
+write_file(Fixture *f, const gchar *name, const gchar *text)
+{
+	gchar *path = g_build_filename(f->dir, name, NULL);
+	g_autoptr(GError) error = NULL;
+
+	g_file_set_contents(path, text, -1, &error);
+	g_assert_no_error(error);
+	return path;
+}
+
+/* The value of the first "NAME: value" line of @text (`key show` output). */
+static gchar *
+show_field(const gchar *text, const gchar *name)
+{
+	g_autofree gchar *prefix = g_strdup_printf("%s: ", name);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (g_str_has_prefix(lines[i], prefix))
+			return g_strdup(lines[i] + strlen(prefix));
+	}
+	g_test_message("no \"%s\" line in \"%s\"", name, text);
+	g_assert_not_reached();
+}
+
+/* "List key: FPR" from `create --style pgp-*`. */
+static gchar *
+created_fingerprint(const gchar *out)
+{
+	const gchar *line = strstr(out, "List key: ");
+	g_autofree gchar *rest = NULL;
+
+	g_assert_nonnull(line);
+	rest = g_strdup(line + strlen("List key: "));
+	g_strchomp(rest);
+	ASSERT_UINT(strlen(rest), 40);
+	return g_steal_pointer(&rest);
+}
+
+/* A key file of tests/data/pgp/corpus (copies of shared/corpus, see its README), or, for one
+ * not copied there, of shared/corpus beside the repository; NULL if there is neither. */
+static gchar *
+corpus_key(const gchar *copied_name, const gchar *shared_path)
+{
+	g_autofree gchar *copied =
+		g_test_build_filename(G_TEST_DIST, "data", "pgp", "corpus", copied_name, NULL);
+	g_autofree gchar *shared = g_build_filename(g_getenv("PGLIST_SOURCE_ROOT"), "..", "shared",
+						    "corpus", shared_path, NULL);
+
+	if (g_file_test(copied, G_FILE_TEST_IS_REGULAR))
+		return g_steal_pointer(&copied);
+	if (g_file_test(shared, G_FILE_TEST_IS_REGULAR))
+		return g_steal_pointer(&shared);
+	return NULL;
+}
+
+static void
+test_key_create_generate(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *created = NULL;
+	g_autofree gchar *fingerprint = NULL;
+	g_autofree gchar *show = NULL;
+	g_autofree gchar *exported = NULL;
+	g_autofree gchar *export_path = NULL;
+	g_autofree gchar *gpg_fpr_line = NULL;
+	g_autofree gchar *generated = NULL;
+	g_autofree gchar *show_after = NULL;
+	g_autofree gchar *info = NULL;
+	g_autofree gchar *announce = NULL;
+	g_autofree gchar *announce_conf = NULL;
+	g_autoptr(CliResult) imported = NULL;
+	g_autoptr(CliResult) listed = NULL;
+	g_autoptr(CliResult) again = NULL;
+
+	created = cli_ok(f, NULL, "create", LIST, "--style", "pgp-discussion", "--owner", OWNER,
+			 NULL);
+	ASSERT_CONTAINS(created, "Created list " LIST "\n");
+	fingerprint = created_fingerprint(created);
+
+	show = cli_ok(f, NULL, "key", "show", LIST, NULL);
+	ASSERT_CONTAINS(show, "list: " LIST "\n");
+	ASSERT_CONTAINS(show, fingerprint);
+	ASSERT_CONTAINS(show, "algorithm: EDDSA 255 (subkeys: ECDH 255)\n");
+	ASSERT_CONTAINS(show, "expires: never\n");
+	ASSERT_CONTAINS(show, "usable: yes\n");
+	ASSERT_CONTAINS(show, "user ID: Team <" LIST ">\n");
+	ASSERT_CONTAINS(show, "user ID: <team-request@" LIST_DOMAIN ">\n");
+
+	/* gpg reads the exported public key and sees the same key */
+	exported = cli_ok(f, NULL, "key", "export", LIST, NULL);
+	g_assert_true(g_str_has_prefix(exported, "-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+	g_assert_null(strstr(exported, "PRIVATE"));
+	export_path = write_file(f, "list.asc", exported);
+	imported = gpg_run(f, "", NULL, "--import", export_path, NULL);
+	GPG_OK(imported);
+	listed = gpg_run(f, "", NULL, "--with-colons", "--fingerprint", "--list-keys", LIST,
+			 NULL);
+	GPG_OK(listed);
+	gpg_fpr_line = g_strdup_printf("fpr:::::::::%s:", fingerprint);
+	ASSERT_CONTAINS(listed->out, gpg_fpr_line);
+	ASSERT_CONTAINS(listed->out, "Team <" LIST ">");
+	ASSERT_CONTAINS(listed->out, "<team-request@" LIST_DOMAIN ">");
+	/* ed25519 that signs and certifies, no expiry (field 7 empty), a cv25519 subkey that
+	 * encrypts */
+	ASSERT_CONTAINS(listed->out, ":::scESC:::::ed25519:");
+	ASSERT_CONTAINS(listed->out, "::::::e:::::cv25519:");
+
+	/* no second key pair by accident */
+	again = cli_run(f, NULL, "key", "generate", LIST, NULL);
+	assert_cli_error(again, "--force");
+	ASSERT_CONTAINS(again->err, fingerprint);
+	show_after = cli_ok(f, NULL, "key", "show", LIST, NULL);
+	ASSERT_STR(show_after, show);
+	generated = cli_ok(f, NULL, "key", "generate", LIST, "--force", NULL);
+	ASSERT_CONTAINS(generated, "Replaced key ");
+	ASSERT_CONTAINS(generated, fingerprint);
+	g_free(show_after);
+	show_after = cli_ok(f, NULL, "key", "show", LIST, NULL);
+	g_assert_null(strstr(show_after, fingerprint));
+
+	/* pgp-announce: the announce settings plus a key pair */
+	announce = cli_ok(f, NULL, "create", "news@" LIST_DOMAIN, "--style", "pgp-announce", NULL);
+	ASSERT_CONTAINS(announce, "List key: ");
+	announce_conf = cli_ok(f, NULL, "listconf", "news@" LIST_DOMAIN, "default_member_action",
+			       NULL);
+	ASSERT_STR(announce_conf, "hold\n");
+	info = cli_ok(f, NULL, "info", NULL);
+	ASSERT_CONTAINS(info, "\nlists: 2\n");
+	ASSERT_CONTAINS(info, "\npgp lists: 2\n");
+}
+
+static void
+test_key_generate_plain_list(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *generated = NULL;
+	g_autofree gchar *show = NULL;
+	g_autofree gchar *info = NULL;
+	g_autoptr(CliResult) no_key_show = NULL;
+	g_autoptr(CliResult) no_key_export = NULL;
+	g_autoptr(CliResult) no_key_secret = NULL;
+	g_autoptr(CliResult) unknown_list = NULL;
+
+	/* rsa3072 from the configuration */
+	g_key_file_set_string(f->config, "pgp", "key_algorithm", "rsa3072");
+	setup_list(f, 0);
+	no_key_show = cli_run(f, NULL, "key", "show", LIST, NULL);
+	assert_cli_error(no_key_show, "not a PGP list");
+	no_key_export = cli_run(f, NULL, "key", "export", LIST, NULL);
+	assert_cli_error(no_key_export, "not a PGP list");
+	no_key_secret = cli_run(f, NULL, "key", "export", LIST, "--secret", NULL);
+	assert_cli_error(no_key_secret, "not a PGP list");
+	info = cli_ok(f, NULL, "info", NULL);
+	ASSERT_CONTAINS(info, "\npgp lists: 0\n");
+
+	generated = cli_ok(f, NULL, "key", "generate", LIST, NULL);
+	ASSERT_CONTAINS(generated, "Generated key ");
+	g_assert_null(strstr(generated, "Replaced"));
+	show = cli_ok(f, NULL, "key", "show", LIST, NULL);
+	ASSERT_CONTAINS(show, "algorithm: RSA 3072 (subkeys: RSA 3072)\n");
+	ASSERT_CONTAINS(show, "usable: yes\n");
+	unknown_list = cli_run(f, NULL, "key", "generate", "nope@" LIST_DOMAIN, NULL);
+	assert_cli_error(unknown_list, "nope@" LIST_DOMAIN);
+}
+
+static void
+test_key_export_secret_import(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *created = NULL;
+	g_autofree gchar *fingerprint = NULL;
+	g_autofree gchar *secret = NULL;
+	g_autofree gchar *secret_path = NULL;
+	g_autofree gchar *public_a = NULL;
+	g_autofree gchar *public_b = NULL;
+	g_autofree gchar *imported = NULL;
+	g_autofree gchar *again = NULL;
+	g_autofree gchar *show = NULL;
+	g_autofree gchar *public_path = NULL;
+	g_autofree gchar *garbage_path = NULL;
+	g_autofree gchar *two_path = NULL;
+	g_autofree gchar *other_secret = NULL;
+	g_autofree gchar *other_created = NULL;
+	g_autoptr(CliResult) gpg_import = NULL;
+	g_autoptr(CliResult) gpg_secret = NULL;
+	g_autoptr(CliResult) public_only = NULL;
+	g_autoptr(CliResult) garbage = NULL;
+	g_autoptr(CliResult) two = NULL;
+	g_autoptr(CliResult) missing = NULL;
+
+	created = cli_ok(f, NULL, "create", LIST, "--style", "pgp-discussion", NULL);
+	fingerprint = created_fingerprint(created);
+	secret = cli_ok(f, NULL, "key", "export", LIST, "--secret", NULL);
+	g_assert_true(g_str_has_prefix(secret, "-----BEGIN PGP PRIVATE KEY BLOCK-----"));
+	secret_path = write_file(f, "list.sec", secret);
+
+	/* onto another, plain list */
+	g_free(created);
+	created = cli_ok(f, NULL, "create", "other@" LIST_DOMAIN, NULL);
+	imported = cli_ok(f, NULL, "key", "import", "other@" LIST_DOMAIN, secret_path, NULL);
+	ASSERT_CONTAINS(imported, fingerprint);
+	g_assert_null(strstr(imported, "Replaced"));
+	g_assert_null(strstr(imported, "Warning"));
+	show = cli_ok(f, NULL, "key", "show", "other@" LIST_DOMAIN, NULL);
+	{
+		g_autofree gchar *shown = show_field(show, "fingerprint");
+
+		ASSERT_STR(shown, fingerprint);
+	}
+	/* the user IDs name the first list: that is allowed */
+	ASSERT_CONTAINS(show, "user ID: Team <" LIST ">\n");
+	public_a = cli_ok(f, NULL, "key", "export", LIST, NULL);
+	public_b = cli_ok(f, NULL, "key", "export", "other@" LIST_DOMAIN, NULL);
+	ASSERT_STR(public_b, public_a);
+	/* importing the same key again replaces nothing */
+	again = cli_ok(f, NULL, "key", "import", "other@" LIST_DOMAIN, secret_path, NULL);
+	g_assert_null(strstr(again, "Replaced"));
+
+	/* gpg takes the secret key too, and it works there */
+	gpg_import = gpg_run(f, "", NULL, "--import", secret_path, NULL);
+	GPG_OK(gpg_import);
+	gpg_secret = gpg_run(f, "", NULL, "--with-colons", "--list-secret-keys", fingerprint, NULL);
+	GPG_OK(gpg_secret);
+	/* "+": gpg has the secret parts, of the primary key and of the subkey */
+	ASSERT_CONTAINS(gpg_secret->out, ":scESC:::+::ed25519:");
+	ASSERT_CONTAINS(gpg_secret->out, ":e:::+::cv25519:");
+
+	/* refusals, each one line; the stored key stays */
+	public_path = write_file(f, "list.asc", public_a);
+	public_only = cli_run(f, NULL, "key", "import", "other@" LIST_DOMAIN, public_path, NULL);
+	assert_cli_error(public_only, "no secret part");
+	garbage_path = write_file(f, "garbage.asc", "this is not a key\n");
+	garbage = cli_run(f, NULL, "key", "import", "other@" LIST_DOMAIN, garbage_path, NULL);
+	assert_cli_error(garbage, "garbage.asc");
+	other_created = cli_ok(f, NULL, "create", "third@" LIST_DOMAIN, "--style", "pgp-discussion",
+			       NULL);
+	other_secret = cli_ok(f, NULL, "key", "export", "third@" LIST_DOMAIN, "--secret", NULL);
+	{
+		g_autofree gchar *both = g_strconcat(secret, other_secret, NULL);
+
+		two_path = write_file(f, "two.sec", both);
+	}
+	two = cli_run(f, NULL, "key", "import", "other@" LIST_DOMAIN, two_path, NULL);
+	assert_cli_error(two, "2 primary keys");
+	missing = cli_run(f, NULL, "key", "import", "other@" LIST_DOMAIN, "/nonexistent/key.sec",
+			  NULL);
+	assert_cli_error(missing, "/nonexistent/key.sec");
+	g_free(show);
+	show = cli_ok(f, NULL, "key", "show", "other@" LIST_DOMAIN, NULL);
+	ASSERT_CONTAINS(show, fingerprint);
+}
+
+static void
+test_key_import_schleuder(Fixture *f, gconstpointer data)
+{
+	static const struct {
+		const gchar *copied_name;
+		const gchar *shared_path;
+		const gchar *fingerprint;
+		const gchar *user_id;
+	} keys[] = {
+		/* the list key of Schleuder's test suite (binary keyring of one secret key): it
+		 * decrypts the real client mail of shared/corpus/schleuder/spec/fixtures/mails */
+		{"schleuder-secring.gpg", "schleuder/spec/gnupg/secring.gpg",
+		 "59C71FB38AEE22E091C78259D06350440F759BD3",
+		 "Schleuder TestUser <schleuder@example.org>"},
+		/* an armored RSA-4096 list key of its fixtures */
+		{"schleuder-openpgpkey_421C19AF8B9C33B8B62D76EBDB2F7E271D773073.sec",
+		 "schleuder/spec/fixtures/openpgpkey_421C19AF8B9C33B8B62D76EBDB2F7E271D773073.sec",
+		 "421C19AF8B9C33B8B62D76EBDB2F7E271D773073", "schleuder@example.org"},
+	};
+
+	setup_list(f, 0);
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_autofree gchar *path = corpus_key(keys[i].copied_name, keys[i].shared_path);
+		g_autofree gchar *imported = NULL;
+		g_autofree gchar *show = NULL;
+		g_autofree gchar *shown = NULL;
+		g_autofree gchar *user_id = NULL;
+
+		if (path == NULL) {
+			g_test_skip("the Schleuder keys are in neither tests/data/pgp/corpus nor "
+				    "../shared/corpus");
+			return;
+		}
+		imported = cli_ok(f, NULL, "key", "import", LIST, path, NULL);
+		ASSERT_CONTAINS(imported, keys[i].fingerprint);
+		if (i > 0)
+			ASSERT_CONTAINS(imported, "Replaced key ");
+		show = cli_ok(f, NULL, "key", "show", LIST, NULL);
+		shown = show_field(show, "fingerprint");
+		ASSERT_STR(shown, keys[i].fingerprint);
+		ASSERT_CONTAINS(show, "usable: yes\n");
+		ASSERT_CONTAINS(show, "algorithm: RSA 4096 (subkeys: RSA 4096)\n");
+		/* its user IDs do not name the list, which is fine */
+		user_id = g_strdup_printf("user ID: %s\n", keys[i].user_id);
+		ASSERT_CONTAINS(show, user_id);
+	}
+}
+
+static void
+test_key_set_show(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *alice_fpr = gpg_generate(f, "Alice", ALICE, "default");
+	g_autofree gchar *alice_path = NULL;
+	g_autofree gchar *set = NULL;
+	g_autofree gchar *show = NULL;
+	g_autofree gchar *set_bob = NULL;
+	g_autofree gchar *show_bob = NULL;
+	g_autofree gchar *refresh = NULL;
+	g_autofree gchar *upper = NULL;
+	g_autofree gchar *field = NULL;
+	g_autoptr(CliResult) exported = NULL;
+	g_autoptr(CliResult) unknown = NULL;
+	g_autoptr(CliResult) bad_address = NULL;
+
+	exported = gpg_run(f, "", NULL, "--armor", "--export", alice_fpr, NULL);
+	GPG_OK(exported);
+	alice_path = write_file(f, "alice.asc", exported->out);
+	setup_list(f, 0);
+
+	set = cli_ok(f, NULL, "key", "set", ALICE, alice_path, "--confirmed", NULL);
+	ASSERT_CONTAINS(set, alice_fpr);
+	ASSERT_CONTAINS(set, "(confirmed)");
+	g_assert_null(strstr(set, "Warning"));
+	show = cli_ok(f, NULL, "key", "show", ALICE, NULL);
+	ASSERT_CONTAINS(show, "address: alice@example.com\n");
+	field = show_field(show, "fingerprint");
+	ASSERT_STR(field, alice_fpr);
+	ASSERT_CONTAINS(show, "confirmed: yes\n");
+	ASSERT_CONTAINS(show, "usable: yes\n");
+	ASSERT_CONTAINS(show, "expires: never\n");
+	ASSERT_CONTAINS(show, "algorithm: EDDSA 255 (subkeys: ECDH 255)\n");
+	ASSERT_CONTAINS(show, "user ID: Alice <alice@example.com>\n");
+	/* the same key again (a refresh) keeps its confirmation */
+	refresh = cli_ok(f, NULL, "key", "set", ALICE, alice_path, NULL);
+	ASSERT_CONTAINS(refresh, "(confirmed)");
+	/* addresses are normalised */
+	upper = cli_ok(f, NULL, "key", "show", "ALICE@Example.COM", NULL);
+	ASSERT_CONTAINS(upper, alice_fpr);
+
+	/* a key whose user IDs do not name the address: stored, with a warning */
+	set_bob = cli_ok(f, NULL, "key", "set", BOB, alice_path, NULL);
+	ASSERT_CONTAINS(set_bob, "Warning: no user ID of key ");
+	ASSERT_CONTAINS(set_bob, BOB);
+	ASSERT_CONTAINS(set_bob, "(not confirmed)");
+	show_bob = cli_ok(f, NULL, "key", "show", BOB, NULL);
+	ASSERT_CONTAINS(show_bob, "confirmed: no\n");
+
+	unknown = cli_run(f, NULL, "key", "show", CAROL, NULL);
+	assert_cli_error(unknown, "no key for carol@example.com");
+	bad_address = cli_run(f, NULL, "key", "set", "not an address", alice_path, NULL);
+	assert_cli_error(bad_address, "not an address");
+}
+
+static void
+test_key_set_refusals(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *alice_fpr = gpg_generate(f, "Alice", ALICE, "default");
+	g_autofree gchar *bob_fpr = gpg_generate(f, "Bob", BOB, "default");
+	g_autofree gchar *secret_path = NULL;
+	g_autofree gchar *garbage_path = NULL;
+	g_autofree gchar *two_path = NULL;
+	g_autofree gchar *alice_path = NULL;
+	g_autofree gchar *signonly = corpus_key("schleuder-signonly_key.txt",
+						"schleuder/spec/fixtures/signonly_key.txt");
+	g_autofree gchar *expired = corpus_key("schleuder-expired_key.txt",
+					       "schleuder/spec/fixtures/expired_key.txt");
+	g_autofree gchar *set = NULL;
+	g_autofree gchar *show = NULL;
+	g_autofree gchar *show_after = NULL;
+	g_autoptr(CliResult) secret = NULL;
+	g_autoptr(CliResult) alice = NULL;
+	g_autoptr(CliResult) both = NULL;
+	static const struct {
+		const gchar *file;   /* which file, see below */
+		const gchar *needle; /* in the one-line error */
+	} cases[] = {
+		{"secret", "secret key material"},
+		{"garbage", "not an OpenPGP key"},
+		{"empty", "no key data"},
+		{"signonly", "no usable encryption subkey"},
+		{"expired", "has expired"},
+		{"two", "found 2 primary keys"},
+		{"missing", "No such file"},
+	};
+
+	g_assert_nonnull(signonly);
+	g_assert_nonnull(expired);
+	secret = gpg_run(f, "", NULL, "--armor", "--export-secret-keys", alice_fpr, NULL);
+	GPG_OK(secret);
+	g_assert_true(g_str_has_prefix(secret->out, "-----BEGIN PGP PRIVATE KEY BLOCK-----"));
+	secret_path = write_file(f, "alice.sec", secret->out);
+	alice = gpg_run(f, "", NULL, "--armor", "--export", alice_fpr, NULL);
+	GPG_OK(alice);
+	alice_path = write_file(f, "alice.asc", alice->out);
+	both = gpg_run(f, "", NULL, "--armor", "--export", alice_fpr, bob_fpr, NULL);
+	GPG_OK(both);
+	two_path = write_file(f, "two.asc", both->out);
+	garbage_path = write_file(f, "garbage.asc",
+				  "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot base64 at all\n"
+				  "-----END PGP PUBLIC KEY BLOCK-----\n");
+	setup_list(f, 0);
+	set = cli_ok(f, NULL, "key", "set", ALICE, alice_path, "--confirmed", NULL);
+	show = cli_ok(f, NULL, "key", "show", ALICE, NULL);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *empty_path = write_file(f, "empty.asc", "");
+		const gchar *name = cases[i].file;
+		const gchar *file = g_str_equal(name, "secret")	    ? secret_path
+				    : g_str_equal(name, "garbage")  ? garbage_path
+				    : g_str_equal(name, "empty")    ? empty_path
+				    : g_str_equal(name, "signonly") ? signonly
+				    : g_str_equal(name, "expired")  ? expired
+				    : g_str_equal(name, "two")	    ? two_path
+								    : "/nonexistent/key.asc";
+		g_autoptr(CliResult) result = cli_run(f, NULL, "key", "set", ALICE, file, NULL);
+
+		g_test_message("key set %s: %s", cases[i].file, result->err);
+		assert_cli_error(result, cases[i].needle);
+		/* the error names the file */
+		ASSERT_CONTAINS(result->err, file);
+	}
+	/* nothing changed */
+	show_after = cli_ok(f, NULL, "key", "show", ALICE, NULL);
+	ASSERT_STR(show_after, show);
+	/* a list's own addresses get their key from key import / key generate */
+	{
+		g_autoptr(CliResult) list_address = cli_run(f, NULL, "key", "set",
+							    "team-request@" LIST_DOMAIN,
+							    alice_path, NULL);
+
+		assert_cli_error(list_address, "key import");
+	}
+}
+
+static void
+test_key_passphrase(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *pass_path = write_file(f, "passphrase", "correct horse\r\nsecond line\n");
+	g_autofree gchar *created = NULL;
+	g_autofree gchar *fingerprint = NULL;
+	g_autofree gchar *secret = NULL;
+	g_autofree gchar *secret_path = NULL;
+	g_autofree gchar *imported = NULL;
+	g_autofree gchar *plain_secret = NULL;
+	g_autofree gchar *plain_path = NULL;
+	g_autofree gchar *warned = NULL;
+	g_autoptr(CliResult) gpg_import = NULL;
+	g_autoptr(CliResult) wrong = NULL;
+	g_autoptr(CliResult) right = NULL;
+	g_autoptr(CliResult) unprotected_config = NULL;
+	g_autoptr(CliResult) other_passphrase = NULL;
+	g_autoptr(CliResult) world_readable = NULL;
+	g_autoptr(CliResult) empty_line = NULL;
+	g_autoptr(CliResult) no_file = NULL;
+
+	/* a key made before the passphrase is configured: unprotected */
+	created = cli_ok(f, NULL, "create", "plain@" LIST_DOMAIN, "--style", "pgp-discussion",
+			 NULL);
+	plain_secret = cli_ok(f, NULL, "key", "export", "plain@" LIST_DOMAIN, "--secret", NULL);
+	plain_path = write_file(f, "plain.sec", plain_secret);
+	g_free(created);
+
+	g_assert_cmpint(g_chmod(pass_path, 0640), ==, 0);
+	g_key_file_set_string(f->config, "pgp", "key_passphrase_file", pass_path);
+	created = cli_ok(f, NULL, "create", LIST, "--style", "pgp-discussion", NULL);
+	fingerprint = created_fingerprint(created);
+	secret = cli_ok(f, NULL, "key", "export", LIST, "--secret", NULL);
+	secret_path = write_file(f, "list.sec", secret);
+
+	/* gpg agrees that the first line (without CR LF) protects it */
+	gpg_import = gpg_run(f, "", NULL, "--import", secret_path, NULL);
+	GPG_OK(gpg_import);
+	wrong = gpg_run(f, "wrong", "data", "--local-user", fingerprint, "--detach-sign", "--armor",
+			NULL);
+	g_assert_cmpint(wrong->status, !=, 0);
+	right = gpg_run(f, "correct horse", "data", "--local-user", fingerprint, "--detach-sign",
+			"--armor", NULL);
+	GPG_OK(right);
+	ASSERT_CONTAINS(right->out, "BEGIN PGP SIGNATURE");
+
+	/* the stored key unlocks with the configured passphrase: import round-trips */
+	imported = cli_ok(f, NULL, "key", "import", LIST, secret_path, NULL);
+	ASSERT_CONTAINS(imported, fingerprint);
+	g_assert_null(strstr(imported, "Warning"));
+	/* an unprotected key is taken, with a warning */
+	warned = cli_ok(f, NULL, "key", "import", LIST, plain_path, NULL);
+	ASSERT_CONTAINS(warned, "Warning: the secret key is not protected");
+
+	/* without the passphrase, or with another, the protected key is refused */
+	g_key_file_set_string(f->config, "pgp", "key_passphrase_file", "");
+	unprotected_config = cli_run(f, NULL, "key", "import", LIST, secret_path, NULL);
+	assert_cli_error(unprotected_config, "protected by a passphrase");
+	{
+		g_autofree gchar *other = write_file(f, "other-passphrase", "battery staple\n");
+
+		g_assert_cmpint(g_chmod(other, 0600), ==, 0);
+		g_key_file_set_string(f->config, "pgp", "key_passphrase_file", other);
+		other_passphrase = cli_run(f, NULL, "key", "import", LIST, secret_path, NULL);
+		assert_cli_error(other_passphrase, "other than [pgp] key_passphrase_file");
+	}
+
+	/* the passphrase file itself */
+	g_key_file_set_string(f->config, "pgp", "key_passphrase_file", pass_path);
+	g_assert_cmpint(g_chmod(pass_path, 0644), ==, 0);
+	world_readable = cli_run(f, NULL, "key", "generate", LIST, "--force", NULL);
+	assert_cli_error(world_readable, "readable or writable by others");
+	{
+		g_autofree gchar *blank = write_file(f, "blank-passphrase", "\nsecret\n");
+
+		g_assert_cmpint(g_chmod(blank, 0600), ==, 0);
+		g_key_file_set_string(f->config, "pgp", "key_passphrase_file", blank);
+		empty_line = cli_run(f, NULL, "create", "x@" LIST_DOMAIN, "--style", "pgp-announce",
+				     NULL);
+		assert_cli_error(empty_line, "is empty");
+	}
+	g_key_file_set_string(f->config, "pgp", "key_passphrase_file", "/nonexistent/passphrase");
+	no_file = cli_run(f, NULL, "key", "generate", LIST, "--force", NULL);
+	assert_cli_error(no_file, "/nonexistent/passphrase");
+	/* nothing was created by the failed create */
+	{
+		g_autofree gchar *lists = cli_ok(f, NULL, "lists", NULL);
+
+		g_assert_null(strstr(lists, "x@" LIST_DOMAIN));
+	}
+}
+
+static void
+test_key_usage_errors(Fixture *f, gconstpointer data)
+{
+	static const gchar *const commands[][6] = {
+		{"key", NULL},
+		{"key", "generate", NULL},
+		{"key", "generate", LIST, "extra", NULL},
+		{"key", "export", NULL},
+		{"key", "import", LIST, NULL},
+		{"key", "set", ALICE_ADDRESS, NULL},
+		{"key", "show", NULL},
+		{"key", "show", ALICE_ADDRESS, "extra", NULL},
+	};
+	g_autoptr(CliResult) unknown = NULL;
+	g_autoptr(CliResult) bad_option = NULL;
+	g_autoptr(CliResult) bad_style = NULL;
+
+	setup_list(f, 0);
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+		g_autoptr(CliResult) result = NULL;
+
+		config_write(f);
+		result = cli_runv(f->config_path, NULL, commands[i]);
+		g_test_message("pgplist %s %s ...: %s", commands[i][0],
+			       commands[i][1] ? commands[i][1] : "", result->err);
+		assert_cli_error(result, "usage");
+	}
+	unknown = cli_run(f, NULL, "key", "frobnicate", NULL);
+	assert_cli_error(unknown, "frobnicate");
+	bad_option = cli_run(f, NULL, "key", "show", LIST, "--secret", NULL);
+	assert_cli_error(bad_option, "--secret");
+	bad_style = cli_run(f, NULL, "create", "x@" LIST_DOMAIN, "--style", "pgp", NULL);
+	assert_cli_error(bad_style, "pgp-discussion");
+}
+
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -3745,6 +4452,14 @@ main(int argc, char **argv)
 	ADD("/integration/cli/bad-config", test_cli_bad_config);
 	ADD("/integration/cli/usage-errors", test_cli_usage_errors);
 	ADD("/integration/cli/inject", test_cli_inject);
+	ADD("/integration/key/create-generate", test_key_create_generate);
+	ADD("/integration/key/generate-plain-list", test_key_generate_plain_list);
+	ADD("/integration/key/export-secret-import", test_key_export_secret_import);
+	ADD("/integration/key/import-schleuder", test_key_import_schleuder);
+	ADD("/integration/key/set-show", test_key_set_show);
+	ADD("/integration/key/set-refusals", test_key_set_refusals);
+	ADD("/integration/key/passphrase", test_key_passphrase);
+	ADD("/integration/key/usage-errors", test_key_usage_errors);
 	ADD("/integration/bad/mime-depth", test_bad_mime_depth);
 	ADD("/integration/bad/list-removed", test_bad_list_removed);
 

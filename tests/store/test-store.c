@@ -283,9 +283,11 @@ test_open_no_directory(Fixture *fixture, gconstpointer user_data)
 static void
 check_usable(Fixture *fixture)
 {
-	static const gchar *const tables[] = {"domains", "lists", "list_settings", "members",
-					      "held_messages", "pending", "message_ids", "audit",
-					      "bounces", "delivered"};
+	static const gchar *const tables[] = {
+		"domains", "lists",   "list_settings", "members",   "held_messages",
+		"pending", "message_ids", "audit",     "bounces",   "delivered",
+		"list_keys", "address_keys", "signature_digests",
+	};
 	g_autoptr(PglList) list = NULL;
 	g_autoptr(PglMember) member = NULL;
 
@@ -349,6 +351,166 @@ test_migrate_conflict(Fixture *fixture, gconstpointer user_data)
 	assert_int(raw_int(fixture, "PRAGMA user_version", 0), 0);
 	assert_int(raw_int(fixture, "SELECT count(*) FROM sqlite_schema WHERE name = 'lists'", 0),
 		   0);
+}
+
+/* Copies a database of tests/data/db/ to the fixture's database path. */
+static void
+install_old_database(Fixture *fixture, const gchar *name)
+{
+	g_autofree gchar *source = g_test_build_filename(G_TEST_DIST, "data", "db", name, NULL);
+	g_autofree gchar *contents = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize length = 0;
+
+	g_file_get_contents(source, &contents, &length, &error);
+	g_assert_no_error(error);
+	g_file_set_contents(pgl_context_get_db_path(fixture->ctx), contents, (gssize)length,
+			    &error);
+	g_assert_no_error(error);
+}
+
+static void
+assert_member(Fixture *fixture, gint64 list_id, const gchar *address, PglRole role,
+	      const gchar *display_name, PglAction action, gboolean delivery)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglMember) member =
+		pgl_store_member_lookup(fixture->store, list_id, address, role, &error);
+
+	g_assert_no_error(error);
+	assert_str(member->address, address);
+	assert_str(member->display_name, display_name);
+	assert_int(member->moderation_action, action);
+	assert_int(member->delivery_enabled, delivery);
+}
+
+/* v1-lists.db (see tests/data/db/README.md): every row of version 1 survives the migration to
+ * the PGP tables, which start empty and work. */
+static void
+test_migrate_v1_file(Fixture *fixture, gconstpointer user_data)
+{
+	static const gchar *const attempt[] = {"alice@example.org", "bob@example.net"};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) lists = NULL;
+	g_autoptr(GPtrArray) owners = NULL;
+	g_autoptr(GPtrArray) members = NULL;
+	g_autoptr(GPtrArray) held = NULL;
+	g_autoptr(GPtrArray) audit = NULL;
+	g_autoptr(GPtrArray) pending_delivery = NULL;
+	g_autoptr(PglHeldMessage) held_message = NULL;
+	g_autoptr(PglListKey) no_key = NULL;
+	g_autoptr(PglListKey) key = NULL;
+	g_autoptr(GBytes) blob = g_bytes_new_static("key", 3);
+	g_autofree gchar *type = NULL;
+	g_autofree gchar *payload = NULL;
+	PglList *announce;
+	PglList *discuss;
+	PglAuditEntry *entry;
+	gint64 list_id = 0;
+	gboolean seen = FALSE;
+
+	install_old_database(fixture, "v1-lists.db");
+	assert_int(raw_int(fixture, "PRAGMA user_version", 0), 1);
+	fixture->store = pgl_store_open(fixture->ctx, &error);
+	g_assert_no_error(error);
+	assert_int(pgl_store_schema_version(fixture->store), 2);
+	assert_int(raw_int(fixture, "PRAGMA user_version", 0), 2);
+	assert_int(raw_int(fixture, "SELECT count(*) FROM pragma_foreign_key_check", 0), 0);
+	assert_int(raw_int(fixture, "SELECT count(*) FROM pragma_integrity_check "
+				    "WHERE integrity_check != 'ok'",
+			   0),
+		   0);
+
+	/* lists and settings */
+	lists = pgl_store_list_all(fixture->store, &error);
+	g_assert_no_error(error);
+	assert_int(lists->len, 2);
+	announce = lists->pdata[0];
+	discuss = lists->pdata[1];
+	assert_str(announce->address, "announce@example.org");
+	assert_str(discuss->address, "discuss@lists.example.net");
+	assert_int(pgl_list_get_action(announce, "default_member_action"), PGL_ACTION_HOLD);
+	g_assert_false(pgl_list_get_bool(announce, "allow_list_posts"));
+	assert_int(g_hash_table_size(discuss->settings), 3);
+	assert_str(pgl_list_get(discuss, "description"), "Talk about things");
+	assert_int(pgl_list_get_uint(discuss, "max_message_size"), 2048);
+	assert_str(pgl_list_get(discuss, "accept_these_nonmembers"),
+		   "carol@example.com\n^.*@trusted\\.example$");
+
+	/* members in every role */
+	owners = pgl_store_member_list(fixture->store, announce->id, PGL_ROLE_OWNER, &error);
+	g_assert_no_error(error);
+	assert_int(owners->len, 2);
+	assert_str(((PglMember *)owners->pdata[0])->address, "boss@example.org");
+	assert_str(((PglMember *)owners->pdata[1])->address, "owner@example.org");
+	members = pgl_store_member_list(fixture->store, discuss->id, PGL_ROLE_MEMBER, &error);
+	g_assert_no_error(error);
+	assert_int(members->len, 2);
+	assert_member(fixture, discuss->id, "alice@example.org", PGL_ROLE_MEMBER, "Alice Example",
+		      PGL_ACTION_DEFER, TRUE);
+	assert_member(fixture, discuss->id, "bob@example.net", PGL_ROLE_MEMBER, NULL,
+		      PGL_ACTION_DEFER, FALSE);
+	assert_member(fixture, discuss->id, "owner@example.org", PGL_ROLE_OWNER, NULL,
+		      PGL_ACTION_DEFER, TRUE);
+	assert_member(fixture, discuss->id, "mod@example.org", PGL_ROLE_MODERATOR, NULL,
+		      PGL_ACTION_DEFER, TRUE);
+	assert_member(fixture, discuss->id, "spammer@example.com", PGL_ROLE_NONMEMBER, NULL,
+		      PGL_ACTION_DISCARD, TRUE);
+
+	/* held message, token, Message-ID, audit entry, bounce, delivery record */
+	held = pgl_store_held_list(fixture->store, discuss->id, &error);
+	g_assert_no_error(error);
+	assert_int(held->len, 1);
+	held_message = pgl_store_held_get(fixture->store, discuss->id,
+					  ((PglHeldMessage *)held->pdata[0])->id, &error);
+	g_assert_no_error(error);
+	assert_str(held_message->sender, "dave@example.com");
+	assert_str(held_message->subject, "Hello");
+	assert_str(held_message->reason, "non-member post");
+	assert_str(held_message->message_id, "<m1@example.com>");
+	assert_int(held_message->received, 1700000100);
+	assert_int(g_bytes_get_size(held_message->message),
+		   strlen("From: dave@example.com\nSubject: Hello\n\nhi\n"));
+	g_assert_true(pgl_store_pending_get(fixture->store, "tok123", 1700000300, &list_id, &type,
+					    &payload, &error));
+	g_assert_no_error(error);
+	assert_int(list_id, discuss->id);
+	assert_str(type, "subscribe");
+	assert_str(payload, "{\"address\":\"eve@example.org\"}");
+	g_assert_true(pgl_store_message_id_check(fixture->store, discuss->id, "<m0@example.com>",
+						 1700000500, &seen, &error));
+	g_assert_no_error(error);
+	g_assert_true(seen);
+	audit = pgl_store_audit_list(fixture->store, discuss->id, &error);
+	g_assert_no_error(error);
+	assert_int(audit->len, 1);
+	entry = audit->pdata[0];
+	assert_str(entry->action, "hold");
+	assert_str(entry->actor, "chain");
+	assert_int(pgl_store_bounce_count(fixture->store, discuss->id, "bob@example.net", &error),
+		   1);
+	g_assert_no_error(error);
+	pending_delivery = pgl_store_delivered_filter(fixture->store, "out-1", attempt, 2, &error);
+	g_assert_no_error(error);
+	g_ptr_array_add(pending_delivery, NULL);
+	assert_strv(pending_delivery->pdata, "bob@example.net");
+
+	/* the new tables: empty, and in working order */
+	no_key = pgl_store_list_key_get(fixture->store, discuss->id, FALSE, &error);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_true(pgl_store_list_key_set(fixture->store, discuss->id, "FPR", blob, blob, FALSE,
+					     &error));
+	g_assert_no_error(error);
+	key = pgl_store_list_key_get(fixture->store, discuss->id, TRUE, &error);
+	g_assert_no_error(error);
+	assert_str(key->fingerprint, "FPR");
+	g_assert_true(pgl_store_address_key_set(fixture->store, "alice@example.org", "FPR", blob,
+						FALSE, &error));
+	g_assert_no_error(error);
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, discuss->id, "d", "FPR", 1,
+						     &error));
+	g_assert_no_error(error);
 }
 
 static void
@@ -672,9 +834,9 @@ test_lists_remove(Fixture *fixture, gconstpointer user_data)
 static void
 test_lists_remove_cascade(Fixture *fixture, gconstpointer user_data)
 {
-	static const gchar *const tables[] = {"list_settings", "members", "held_messages",
+	static const gchar *const tables[] = {"list_settings", "members",   "held_messages",
 					      "pending",       "message_ids", "audit",
-					      "bounces"};
+					      "bounces",       "list_keys",   "signature_digests"};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PglList) list = create_list(fixture, "cascade", "example.org");
 	g_autoptr(PglList) kept = create_list(fixture, "kept", "example.org");
@@ -710,7 +872,14 @@ test_lists_remove_cascade(Fixture *fixture, gconstpointer user_data)
 		pgl_store_bounce_add(fixture->store, id, "a@example.org", "5.1.1", message, 1,
 				     &error);
 		g_assert_no_error(error);
+		pgl_store_list_key_set(fixture->store, id, "FPR", message, message, FALSE, &error);
+		g_assert_no_error(error);
+		pgl_store_signature_digest_add(fixture->store, id, "digest", "FPR", 1, &error);
+		g_assert_no_error(error);
 	}
+	/* keys belong to addresses, not to lists: they stay */
+	pgl_store_address_key_set(fixture->store, "a@example.org", "FPR", message, TRUE, &error);
+	g_assert_no_error(error);
 
 	g_assert_true(pgl_store_list_remove(fixture->store, "cascade@example.org", &error));
 	g_assert_no_error(error);
@@ -730,6 +899,7 @@ test_lists_remove_cascade(Fixture *fixture, gconstpointer user_data)
 	g_assert_true(
 		pgl_store_pending_get(fixture->store, kept_token, 0, NULL, NULL, NULL, &error));
 	g_assert_no_error(error);
+	assert_int(raw_int(fixture, "SELECT count(*) FROM address_keys", 0), 1);
 }
 
 /* ---- list settings ---- */
@@ -1566,6 +1736,316 @@ test_delivered(Fixture *fixture, gconstpointer user_data)
 	assert_int(retry->len, 4);
 }
 
+/* ---- OpenPGP keys and signature digests ---- */
+
+static gboolean
+bytes_are(GBytes *bytes, const gchar *text)
+{
+	gsize size = 0;
+	const gchar *data = g_bytes_get_data(bytes, &size);
+
+	return size == strlen(text) && (size == 0 || memcmp(data, text, size) == 0);
+}
+
+#define assert_bytes(got, want)                                                                    \
+	G_STMT_START                                                                               \
+	{                                                                                          \
+		if (!bytes_are((got), (want))) {                                                   \
+			g_autofree gchar *msg_ = g_strdup_printf(                                  \
+				"%s: got \"%.*s\", want \"%s\"", #got,                             \
+				(int)g_bytes_get_size(got),                                        \
+				(const gchar *)g_bytes_get_data((got), NULL), (want));             \
+			g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, msg_);    \
+		}                                                                                  \
+	}                                                                                          \
+	G_STMT_END
+
+static void
+test_list_keys(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = create_list(fixture, "pgp", "example.org");
+	g_autoptr(PglList) plain = create_list(fixture, "plain", "example.org");
+	g_autoptr(GBytes) public_key = g_bytes_new_static("PUBLIC 1", 8);
+	g_autoptr(GBytes) secret_key = g_bytes_new_static("SECRET 1", 8);
+	g_autoptr(GBytes) public_key2 = g_bytes_new_static("PUBLIC 2", 8);
+	g_autoptr(GBytes) secret_key2 = g_bytes_new_static("SECRET 2", 8);
+	g_autoptr(PglListKey) key = NULL;
+	g_autoptr(PglListKey) with_secret = NULL;
+	g_autoptr(PglListKey) replaced = NULL;
+	g_autoptr(PglListKey) missing = NULL;
+	gint64 before = g_get_real_time() / G_USEC_PER_SEC;
+
+	/* a plain list has no key pair */
+	missing = pgl_store_list_key_get(fixture->store, plain->id, FALSE, &error);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_assert_null(missing);
+	g_clear_error(&error);
+
+	g_assert_true(pgl_store_list_key_set(fixture->store, list->id, "AAAA", public_key,
+					     secret_key, FALSE, &error));
+	g_assert_no_error(error);
+	key = pgl_store_list_key_get(fixture->store, list->id, FALSE, &error);
+	g_assert_no_error(error);
+	assert_int(key->list_id, list->id);
+	assert_str(key->fingerprint, "AAAA");
+	assert_bytes(key->public_key, "PUBLIC 1");
+	/* the secret key only when asked for */
+	g_assert_null(key->secret_key);
+	g_assert_cmpint(key->created, >=, before);
+	g_assert_cmpint(key->created, <=, g_get_real_time() / G_USEC_PER_SEC);
+	with_secret = pgl_store_list_key_get(fixture->store, list->id, TRUE, &error);
+	g_assert_no_error(error);
+	assert_bytes(with_secret->secret_key, "SECRET 1");
+
+	/* no replacing by accident */
+	g_assert_false(pgl_store_list_key_set(fixture->store, list->id, "BBBB", public_key2,
+					      secret_key2, FALSE, &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS);
+	g_assert_null(strstr(error->message, "SECRET"));
+	g_clear_error(&error);
+	g_clear_pointer(&with_secret, pgl_list_key_free);
+	with_secret = pgl_store_list_key_get(fixture->store, list->id, TRUE, &error);
+	g_assert_no_error(error);
+	assert_str(with_secret->fingerprint, "AAAA");
+	assert_bytes(with_secret->secret_key, "SECRET 1");
+	/* on purpose */
+	g_assert_true(pgl_store_list_key_set(fixture->store, list->id, "BBBB", public_key2,
+					     secret_key2, TRUE, &error));
+	g_assert_no_error(error);
+	replaced = pgl_store_list_key_get(fixture->store, list->id, TRUE, &error);
+	g_assert_no_error(error);
+	assert_str(replaced->fingerprint, "BBBB");
+	assert_bytes(replaced->public_key, "PUBLIC 2");
+	assert_bytes(replaced->secret_key, "SECRET 2");
+	assert_int(raw_int(fixture, "SELECT count(*) FROM list_keys", 0), 1);
+	/* replace also gives a key pair to a list without one */
+	g_assert_true(pgl_store_list_key_set(fixture->store, plain->id, "CCCC", public_key,
+					     secret_key, TRUE, &error));
+	g_assert_no_error(error);
+
+	g_assert_true(pgl_store_list_key_remove(fixture->store, list->id, &error));
+	g_assert_no_error(error);
+	g_clear_pointer(&missing, pgl_list_key_free);
+	missing = pgl_store_list_key_get(fixture->store, list->id, TRUE, &error);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_false(pgl_store_list_key_remove(fixture->store, list->id, &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	/* the other list keeps its own */
+	g_clear_pointer(&key, pgl_list_key_free);
+	key = pgl_store_list_key_get(fixture->store, plain->id, FALSE, &error);
+	g_assert_no_error(error);
+	assert_str(key->fingerprint, "CCCC");
+}
+
+static void
+test_list_keys_no_list(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) blob = g_bytes_new_static("k", 1);
+
+	for (guint replace = 0; replace < 2; replace++) {
+		g_assert_false(pgl_store_list_key_set(fixture->store, 4242, "AAAA", blob, blob,
+						      replace, &error));
+		g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+		g_clear_error(&error);
+	}
+	g_assert_false(pgl_store_list_key_remove(fixture->store, 4242, &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+}
+
+/* TRUE if the database file (not its log) contains @needle. */
+static gboolean
+file_contains(const gchar *path, const gchar *needle)
+{
+	g_autofree gchar *contents = NULL;
+	gsize length = 0;
+
+	g_assert_true(g_file_get_contents(path, &contents, &length, NULL));
+	return memmem(contents, length, needle, strlen(needle)) != NULL;
+}
+
+/* A replaced or removed secret key is overwritten in the database file, not left in a free
+ * page or cell (secure_delete). */
+static void
+test_list_keys_secure_delete(Fixture *fixture, gconstpointer user_data)
+{
+	const gchar *db_path = pgl_context_get_db_path(fixture->ctx);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = create_list(fixture, "pgp", "example.org");
+	/* bigger than a page: a real key spills into overflow pages, which are freed whole */
+	g_autofree gchar *secret_text = g_strnfill(6000, 'S');
+	g_autofree gchar *other_text = g_strnfill(6000, 'T');
+	g_autoptr(GBytes) secret_key = NULL;
+	g_autoptr(GBytes) other_key = NULL;
+	g_autoptr(GBytes) public_key = g_bytes_new_static("public", 6);
+	sqlite3 *db;
+
+	memcpy(secret_text, "SECRET-MARKER-1", 15);
+	memcpy(other_text, "SECRET-MARKER-2", 15);
+	secret_key = g_bytes_new(secret_text, strlen(secret_text));
+	other_key = g_bytes_new(other_text, strlen(other_text));
+	g_assert_true(pgl_store_list_key_set(fixture->store, list->id, "AAAA", public_key,
+					     secret_key, FALSE, &error));
+	g_assert_no_error(error);
+	g_clear_pointer(&fixture->store, pgl_store_free);
+	/* the last connection closing checkpoints the log into the file */
+	g_assert_true(file_contains(db_path, "SECRET-MARKER-1"));
+
+	fixture->store = pgl_store_open(fixture->ctx, &error);
+	g_assert_no_error(error);
+	g_assert_true(pgl_store_list_key_set(fixture->store, list->id, "BBBB", public_key,
+					     other_key, TRUE, &error));
+	g_assert_no_error(error);
+	g_clear_pointer(&fixture->store, pgl_store_free);
+	g_assert_false(file_contains(db_path, "SECRET-MARKER-1"));
+	g_assert_true(file_contains(db_path, "SECRET-MARKER-2"));
+
+	fixture->store = pgl_store_open(fixture->ctx, &error);
+	g_assert_no_error(error);
+	g_assert_true(pgl_store_list_key_remove(fixture->store, list->id, &error));
+	g_assert_no_error(error);
+	g_clear_pointer(&fixture->store, pgl_store_free);
+	/* make sure the log was checkpointed, whatever SQLite decided at close */
+	db = raw_open(fixture);
+	assert_int(sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL),
+		   SQLITE_OK);
+	sqlite3_close(db);
+	g_assert_false(file_contains(db_path, "SECRET-MARKER-2"));
+}
+
+static void
+test_address_keys(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) key1 = g_bytes_new_static("KEY 1", 5);
+	g_autoptr(GBytes) key2 = g_bytes_new_static("KEY 2", 5);
+	g_autoptr(PglAddressKey) missing = NULL;
+	g_autoptr(PglAddressKey) key = NULL;
+	g_autoptr(PglAddressKey) confirmed = NULL;
+	g_autoptr(PglAddressKey) replaced = NULL;
+	g_autoptr(PglAddressKey) other = NULL;
+	gint64 before = g_get_real_time() / G_USEC_PER_SEC;
+
+	missing = pgl_store_address_key_get(fixture->store, "a@example.org", &error);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_assert_null(missing);
+	g_clear_error(&error);
+
+	/* no list needed: keys belong to addresses */
+	g_assert_true(pgl_store_address_key_set(fixture->store, "a@example.org", "AAAA", key1,
+						FALSE, &error));
+	g_assert_no_error(error);
+	g_assert_true(pgl_store_address_key_set(fixture->store, "b@example.org", "BBBB", key2,
+						TRUE, &error));
+	g_assert_no_error(error);
+	key = pgl_store_address_key_get(fixture->store, "a@example.org", &error);
+	g_assert_no_error(error);
+	assert_str(key->address, "a@example.org");
+	assert_str(key->fingerprint, "AAAA");
+	assert_bytes(key->public_key, "KEY 1");
+	g_assert_false(key->confirmed);
+	g_assert_cmpint(key->updated, >=, before);
+
+	/* confirming needs the key that is there now */
+	g_assert_false(
+		pgl_store_address_key_confirm(fixture->store, "a@example.org", "BBBB", &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_false(
+		pgl_store_address_key_confirm(fixture->store, "c@example.org", "AAAA", &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_true(
+		pgl_store_address_key_confirm(fixture->store, "a@example.org", "AAAA", &error));
+	g_assert_no_error(error);
+	/* twice is fine */
+	g_assert_true(
+		pgl_store_address_key_confirm(fixture->store, "a@example.org", "AAAA", &error));
+	g_assert_no_error(error);
+	confirmed = pgl_store_address_key_get(fixture->store, "a@example.org", &error);
+	g_assert_no_error(error);
+	g_assert_true(confirmed->confirmed);
+
+	/* a new key replaces the old one with the confirmation given */
+	g_assert_true(pgl_store_address_key_set(fixture->store, "a@example.org", "CCCC", key2,
+						FALSE, &error));
+	g_assert_no_error(error);
+	replaced = pgl_store_address_key_get(fixture->store, "a@example.org", &error);
+	g_assert_no_error(error);
+	assert_str(replaced->fingerprint, "CCCC");
+	assert_bytes(replaced->public_key, "KEY 2");
+	g_assert_false(replaced->confirmed);
+	assert_int(raw_int(fixture, "SELECT count(*) FROM address_keys", 0), 2);
+
+	g_assert_true(pgl_store_address_key_remove(fixture->store, "a@example.org", &error));
+	g_assert_no_error(error);
+	g_clear_pointer(&missing, pgl_address_key_free);
+	missing = pgl_store_address_key_get(fixture->store, "a@example.org", &error);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_false(pgl_store_address_key_remove(fixture->store, "a@example.org", &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	/* hostile input is just not found */
+	g_clear_pointer(&missing, pgl_address_key_free);
+	missing = pgl_store_address_key_get(fixture->store, "' OR 1=1 --", &error);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	other = pgl_store_address_key_get(fixture->store, "b@example.org", &error);
+	g_assert_no_error(error);
+	g_assert_true(other->confirmed);
+}
+
+static void
+test_signature_digests(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = create_list(fixture, "pgp", "example.org");
+	g_autoptr(PglList) other = create_list(fixture, "other", "example.org");
+
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100,
+						     &error));
+	g_assert_no_error(error);
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d2", "AAAA", 200,
+						     &error));
+	g_assert_no_error(error);
+	/* a replay */
+	g_assert_false(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100,
+						      &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS);
+	g_clear_error(&error);
+	/* the same post cross-posted to another list is no replay there */
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, other->id, "d1", "AAAA", 100,
+						     &error));
+	g_assert_no_error(error);
+	g_assert_false(
+		pgl_store_signature_digest_add(fixture->store, 4242, "d3", "AAAA", 100, &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+
+	assert_int(pgl_store_signature_digest_expire(fixture->store, 100, &error), 0);
+	g_assert_no_error(error);
+	assert_int(pgl_store_signature_digest_expire(fixture->store, 101, &error), 2);
+	g_assert_no_error(error);
+	/* once expired, a digest is new again (its signature is too old to be accepted anyway) */
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100,
+						     &error));
+	g_assert_no_error(error);
+	g_assert_false(pgl_store_signature_digest_add(fixture->store, list->id, "d2", "AAAA", 200,
+						      &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS);
+	g_clear_error(&error);
+	/* the expiry query uses the index */
+	assert_int(raw_int(fixture,
+			   "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+			   "tbl_name = 'signature_digests' AND sql LIKE '%(time)%'",
+			   0),
+		   1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1581,6 +2061,7 @@ main(int argc, char **argv)
 	ADD("/store/migrate/v0-file", set_up_context, test_migrate_v0_file);
 	ADD("/store/migrate/empty-file", set_up_context, test_migrate_empty_file);
 	ADD("/store/migrate/conflict", set_up_context, test_migrate_conflict);
+	ADD("/store/migrate/v1-file", set_up_context, test_migrate_v1_file);
 	ADD("/store/transaction/rollback", set_up, test_transaction_rollback);
 	ADD("/store/transaction/errors", set_up, test_transaction_errors);
 	ADD("/store/transaction/busy", set_up, test_transaction_busy);
@@ -1618,6 +2099,11 @@ main(int argc, char **argv)
 	ADD("/store/audit/roundtrip", set_up, test_audit);
 	ADD("/store/bounces/count", set_up, test_bounces);
 	ADD("/store/delivered/filter", set_up, test_delivered);
+	ADD("/store/list-keys/roundtrip", set_up, test_list_keys);
+	ADD("/store/list-keys/no-list", set_up, test_list_keys_no_list);
+	ADD("/store/list-keys/secure-delete", set_up, test_list_keys_secure_delete);
+	ADD("/store/address-keys/roundtrip", set_up, test_address_keys);
+	ADD("/store/signature-digests/replay", set_up, test_signature_digests);
 #undef ADD
 
 	return g_test_run();
