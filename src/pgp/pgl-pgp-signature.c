@@ -206,8 +206,11 @@ pgl_pgp_signature_from_rnp(PglPgpKeyring *keyring, rnp_op_verify_signature_t op_
 	else
 		signature->hash_algorithm = g_strdup("unknown");
 	*hashed_part_out = NULL;
-	if (rnp_op_verify_signature_get_handle(op_signature, &handle) == RNP_SUCCESS &&
-	    handle != NULL) {
+	/* RNP 0.16.3 frees the handle it allocated when it cannot read the signature packet
+	 * (e.g. an unknown version), but leaves the pointer set: g_auto would free it again */
+	if (rnp_op_verify_signature_get_handle(op_signature, &handle) != RNP_SUCCESS)
+		handle = NULL;
+	if (handle != NULL) {
 		g_auto(PglRnpBuffer) key_id = NULL;
 
 		if (rnp_signature_get_keyid(handle, &key_id) == RNP_SUCCESS && key_id != NULL)
