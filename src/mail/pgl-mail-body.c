@@ -284,3 +284,44 @@ pgl_mail_part_set_text(GMimeTextPart *part, const gchar *text)
 	}
 	g_mime_part_set_content_encoding(GMIME_PART(part), encoding);
 }
+
+/**
+ * pgl_mail_part_new_verbatim:
+ * @headers_of: the object whose header fields the part takes, with their raw values
+ * @body: the content, exactly as it is to be written (already in the transfer encoding the
+ *   fields declare)
+ * @body_len: its length
+ *
+ * A part GMime writes back byte for byte: it neither decodes nor re-encodes the content nor
+ * refolds the header fields. Used wherever a signed entity must keep its exact bytes.
+ *
+ * Returns: (transfer full): the part
+ */
+GMimeObject *
+pgl_mail_part_new_verbatim(GMimeObject *headers_of, const guint8 *body, gsize body_len)
+{
+	GMimeHeaderList *headers = g_mime_object_get_header_list(headers_of);
+	g_autoptr(GMimePart) part = g_mime_part_new();
+	g_autoptr(GMimeStream) stream = NULL;
+	g_autoptr(GMimeDataWrapper) wrapper = NULL;
+	GMimeHeaderList *copy = g_mime_object_get_header_list(GMIME_OBJECT(part));
+	gint count = g_mime_header_list_get_count(headers);
+
+	g_mime_header_list_clear(copy);
+	for (gint i = 0; i < count; i++) {
+		GMimeHeader *header = g_mime_header_list_get_header_at(headers, i);
+		GMimeHeader *added;
+
+		g_mime_object_append_header(GMIME_OBJECT(part), g_mime_header_get_raw_name(header),
+					    g_mime_header_get_value(header), NULL);
+		added = g_mime_header_list_get_header_at(copy,
+							 g_mime_header_list_get_count(copy) - 1);
+		if (g_mime_header_get_raw_value(header) != NULL)
+			g_mime_header_set_raw_value(added, g_mime_header_get_raw_value(header));
+	}
+	stream = g_mime_stream_mem_new_with_buffer((const gchar *)body, body_len);
+	wrapper = g_mime_data_wrapper_new_with_stream(stream,
+						      g_mime_part_get_content_encoding(part));
+	g_mime_part_set_content(part, wrapper);
+	return GMIME_OBJECT(g_steal_pointer(&part));
+}

@@ -30,5 +30,7 @@ gchar *pgl_mail_part_get_text(GMimeTextPart *part);
 gboolean pgl_mail_part_is_utf8_compatible(GMimeTextPart *part);
 void pgl_mail_part_set_text(GMimeTextPart *part, const gchar *text);
 gboolean pgl_mail_is_protected(GMimeObject *object);
+GMimeObject *pgl_mail_part_new_verbatim(GMimeObject *headers_of, const guint8 *body,
+					gsize body_len);
 
 G_END_DECLS

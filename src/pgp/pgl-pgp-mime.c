@@ -1294,37 +1294,6 @@ read_protected_headers(OpenState *state, GMimeMessage *message, GMimeObject *roo
 
 /* ---- the entity handed on -------------------------------------------------------------------- */
 
-/* A part that GMime writes back verbatim: @object's header fields with their raw values, and
- * @body as content in the encoding the fields declare (cf. the decorate handler). */
-static GMimeObject *
-verbatim_part(GMimeObject *object, const guint8 *body, gsize body_len)
-{
-	GMimeHeaderList *headers = g_mime_object_get_header_list(object);
-	g_autoptr(GMimePart) part = g_mime_part_new();
-	g_autoptr(GMimeStream) stream = NULL;
-	g_autoptr(GMimeDataWrapper) wrapper = NULL;
-	GMimeHeaderList *copy = g_mime_object_get_header_list(GMIME_OBJECT(part));
-	gint count = g_mime_header_list_get_count(headers);
-
-	g_mime_header_list_clear(copy);
-	for (gint i = 0; i < count; i++) {
-		GMimeHeader *header = g_mime_header_list_get_header_at(headers, i);
-		GMimeHeader *added;
-
-		g_mime_object_append_header(GMIME_OBJECT(part), g_mime_header_get_raw_name(header),
-					    g_mime_header_get_value(header), NULL);
-		added = g_mime_header_list_get_header_at(copy,
-							 g_mime_header_list_get_count(copy) - 1);
-		if (g_mime_header_get_raw_value(header) != NULL)
-			g_mime_header_set_raw_value(added, g_mime_header_get_raw_value(header));
-	}
-	stream = g_mime_stream_mem_new_with_buffer((const gchar *)body, body_len);
-	wrapper = g_mime_data_wrapper_new_with_stream(stream,
-						      g_mime_part_get_content_encoding(part));
-	g_mime_part_set_content(part, wrapper);
-	return GMIME_OBJECT(g_steal_pointer(&part));
-}
-
 /* "Name: raw value" of each header field of @object, then a blank line, then @body */
 static GBytes *
 entity_text(GMimeObject *object, const guint8 *body, gsize body_len, gboolean secret)
@@ -1358,7 +1327,7 @@ set_entity(OpenState *state, const Source *source, GMimeObject *root, GBytes *ro
 	if (state->root_signed) {
 		GMimeObject *first = g_mime_multipart_get_part(GMIME_MULTIPART(root), 0);
 
-		opened->signed_entity = verbatim_part(root, source->data + state->root_body_start,
+		opened->signed_entity = pgl_mail_part_new_verbatim(root, source->data + state->root_body_start,
 						      source->size - state->root_body_start);
 		opened->entity = g_object_ref(first);
 		if (state->modified) {

@@ -54,38 +54,13 @@ static GMimeObject *
 verbatim_copy(GMimeObject *top)
 {
 	GBytes *raw = pgl_mail_get_raw_body(top);
-	GMimeHeaderList *headers = g_mime_object_get_header_list(top);
-	g_autoptr(GMimePart) part = NULL;
-	g_autoptr(GMimeStream) stream = NULL;
-	g_autoptr(GMimeDataWrapper) wrapper = NULL;
-	GMimeHeaderList *copy;
-	gint count;
 	gsize size = 0;
 	const guint8 *data;
 
 	if (raw == NULL)
 		return g_object_ref(top);
-	part = g_mime_part_new();
-	copy = g_mime_object_get_header_list(GMIME_OBJECT(part));
-	g_mime_header_list_clear(copy);
-	count = g_mime_header_list_get_count(headers);
-	for (gint i = 0; i < count; i++) {
-		GMimeHeader *header = g_mime_header_list_get_header_at(headers, i);
-		GMimeHeader *added;
-
-		g_mime_object_append_header(GMIME_OBJECT(part), g_mime_header_get_raw_name(header),
-					    g_mime_header_get_value(header), NULL);
-		added = g_mime_header_list_get_header_at(copy,
-							 g_mime_header_list_get_count(copy) - 1);
-		if (g_mime_header_get_raw_value(header) != NULL)
-			g_mime_header_set_raw_value(added, g_mime_header_get_raw_value(header));
-	}
 	data = g_bytes_get_data(raw, &size);
-	stream = g_mime_stream_mem_new_with_buffer((const gchar *)data, size);
-	wrapper = g_mime_data_wrapper_new_with_stream(stream,
-						      g_mime_part_get_content_encoding(part));
-	g_mime_part_set_content(part, wrapper);
-	return GMIME_OBJECT(g_steal_pointer(&part));
+	return pgl_mail_part_new_verbatim(top, data, size);
 }
 
 static gchar *
