@@ -393,6 +393,27 @@ record_bounce(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 				    entry->message, pgl_context_now(stage->ctx), error);
 }
 
+/* The list and which of its addresses @entry arrived for (its "recipient" metadata). */
+static PglList *
+route(PglStage *stage, PglSpoolEntry *entry, PglDestination *destination_out,
+      gchar **extension_out, GError **error)
+{
+	const gchar *recipient = pgl_spool_entry_get(entry, PGL_IN_RECIPIENT);
+	g_autofree gchar *list_address = NULL;
+	PglList *list;
+
+	if (recipient == NULL ||
+	    !pgl_router_parse(recipient, &list_address, destination_out, extension_out)) {
+		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
+			    "no list recipient in spool entry");
+		return NULL;
+	}
+	list = pgl_store_list_lookup(stage->store, list_address, error);
+	if (list == NULL)
+		g_prefix_error(error, "recipient %s: ", recipient);
+	return list;
+}
+
 /**
  * pgl_stage_process_in:
  * @entry: a claimed message of the in queue
@@ -404,24 +425,14 @@ gboolean
 pgl_stage_process_in(PglSpoolEntry *entry, gpointer user_data, GError **error)
 {
 	PglStage *stage = user_data;
-	const gchar *recipient = pgl_spool_entry_get(entry, PGL_IN_RECIPIENT);
 	const gchar *envelope_from = pgl_spool_entry_get(entry, PGL_IN_ENVELOPE_FROM);
-	g_autofree gchar *list_address = NULL;
 	g_autofree gchar *extension = NULL;
 	g_autoptr(PglList) list = NULL;
 	PglDestination destination;
 
-	if (recipient == NULL ||
-	    !pgl_router_parse(recipient, &list_address, &destination, &extension)) {
-		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
-			    "no list recipient in spool entry");
+	list = route(stage, entry, &destination, &extension, error);
+	if (list == NULL)
 		return FALSE;
-	}
-	list = pgl_store_list_lookup(stage->store, list_address, error);
-	if (list == NULL) {
-		g_prefix_error(error, "recipient %s: ", recipient);
-		return FALSE;
-	}
 	switch (destination) {
 	case PGL_DEST_POST:
 		return process_post(stage, entry, list, envelope_from, error);
@@ -514,24 +525,15 @@ gboolean
 pgl_stage_process_command(PglSpoolEntry *entry, gpointer user_data, GError **error)
 {
 	PglStage *stage = user_data;
-	const gchar *recipient = pgl_spool_entry_get(entry, PGL_IN_RECIPIENT);
 	const gchar *envelope_from = pgl_spool_entry_get(entry, PGL_IN_ENVELOPE_FROM);
-	g_autofree gchar *list_address = NULL;
 	g_autoptr(PglList) list = NULL;
 	g_autoptr(GMimeMessage) message = NULL;
 	g_autofree gchar *via = NULL;
 	PglDestination destination;
 
-	if (recipient == NULL || !pgl_router_parse(recipient, &list_address, &destination, NULL)) {
-		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
-			    "no list recipient in spool entry");
+	list = route(stage, entry, &destination, NULL, error);
+	if (list == NULL)
 		return FALSE;
-	}
-	list = pgl_store_list_lookup(stage->store, list_address, error);
-	if (list == NULL) {
-		g_prefix_error(error, "recipient %s: ", recipient);
-		return FALSE;
-	}
 	/* the stamp names the sub-address, without a confirmation token */
 	via = pgl_list_subaddress(list, pgl_destination_to_string(destination));
 	if (!forward_to_owners(stage, entry, list, via, error))
