@@ -314,3 +314,27 @@ pgl_mail_get_log_id(GMimeMessage *message)
 		return g_strdup("-");
 	return pgl_sanitize(id, -1, 100);
 }
+
+/**
+ * pgl_mail_address_list_contains:
+ * @list: an address list of a header field
+ * @address: an address
+ *
+ * Returns: %TRUE if a mailbox of @list is @address (ASCII case ignored)
+ */
+gboolean
+pgl_mail_address_list_contains(InternetAddressList *list, const gchar *address)
+{
+	gint count = internet_address_list_length(list);
+
+	for (gint i = 0; i < count; i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia) &&
+		    g_ascii_strcasecmp(
+			    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)),
+			    address) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}

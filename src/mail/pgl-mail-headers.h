@@ -11,6 +11,7 @@
 
 G_BEGIN_DECLS
 
+gboolean pgl_mail_address_list_contains(InternetAddressList *list, const gchar *address);
 gchar *pgl_mail_sender(GMimeMessage *message, const gchar *envelope_from);
 gchar *pgl_mail_get_subject(GMimeMessage *message);
 const gchar *pgl_mail_get_header(GMimeMessage *message, const gchar *name);

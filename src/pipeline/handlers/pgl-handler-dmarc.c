@@ -7,24 +7,8 @@
  * are meant to go to the list (reply_goes_to_list point_to_list), without duplicates. A post
  * with no From: mailbox is left alone.
  */
+#include "mail/pgl-mail-headers.h"
 #include "pipeline/pgl-handler.h"
-
-static gboolean
-has_address(InternetAddressList *list, const gchar *address)
-{
-	gint count = internet_address_list_length(list);
-
-	for (gint i = 0; i < count; i++) {
-		InternetAddress *ia = internet_address_list_get_address(list, i);
-
-		if (INTERNET_ADDRESS_IS_MAILBOX(ia) &&
-		    g_ascii_strcasecmp(
-			    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)),
-			    address) == 0)
-			return TRUE;
-	}
-	return FALSE;
-}
 
 static gboolean
 process(PglPosting *posting, GError **error)
@@ -68,7 +52,7 @@ process(PglPosting *posting, GError **error)
 	for (gint i = 0; i < count; i++) {
 		InternetAddress *ia = internet_address_list_get_address(original, i);
 
-		if (!has_address(target, internet_address_mailbox_get_addr(
+		if (!pgl_mail_address_list_contains(target, internet_address_mailbox_get_addr(
 						 INTERNET_ADDRESS_MAILBOX(ia))))
 			internet_address_list_add(target, ia);
 	}

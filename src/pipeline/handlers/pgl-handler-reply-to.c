@@ -6,26 +6,10 @@
  * first; explicit_header puts reply_to_address first (ignored if it is not a valid address). The
  * poster's own Reply-To: addresses, if not stripped, follow, without duplicates.
  */
+#include "mail/pgl-mail-headers.h"
 #include "pipeline/pgl-handler.h"
 
 #include "core/pgl-address.h"
-
-static gboolean
-has_address(InternetAddressList *list, const gchar *address)
-{
-	gint count = internet_address_list_length(list);
-
-	for (gint i = 0; i < count; i++) {
-		InternetAddress *ia = internet_address_list_get_address(list, i);
-
-		if (INTERNET_ADDRESS_IS_MAILBOX(ia) &&
-		    g_ascii_strcasecmp(
-			    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)),
-			    address) == 0)
-			return TRUE;
-	}
-	return FALSE;
-}
 
 static gboolean
 process(PglPosting *posting, GError **error)
@@ -58,7 +42,7 @@ process(PglPosting *posting, GError **error)
 		InternetAddress *ia = internet_address_list_get_address(reply_to, i);
 
 		if (INTERNET_ADDRESS_IS_MAILBOX(ia) &&
-		    has_address(result,
+		    pgl_mail_address_list_contains(result,
 				internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))))
 			continue;
 		internet_address_list_add(result, ia);
