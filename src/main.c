@@ -1076,9 +1076,7 @@ static gboolean
 cmd_info(Cli *cli, gint argc, gchar **argv, GError **error)
 {
 	const PglConfig *config = pgl_context_get_config(cli->ctx);
-	static const gchar *const queues[] = {PGL_QUEUE_IN,  PGL_QUEUE_COMMAND, PGL_QUEUE_PIPELINE,
-					      PGL_QUEUE_OUT, PGL_QUEUE_RETRY,   PGL_QUEUE_BAD,
-					      NULL};
+	const gchar *const *queues = pgl_spool_queue_names();
 	g_autoptr(PglStore) store = NULL;
 	g_autoptr(PglSpool) spool = NULL;
 	g_autoptr(GPtrArray) lists = NULL;

@@ -148,8 +148,8 @@ gboolean
 pgl_daemon_run(PglContext *ctx, GError **error)
 {
 	const PglConfig *config = pgl_context_get_config(ctx);
-	static const gchar *const queues[] = {PGL_QUEUE_IN, PGL_QUEUE_PIPELINE, PGL_QUEUE_OUT,
-					      PGL_QUEUE_RETRY, PGL_QUEUE_COMMAND, NULL};
+	/* bad has no runner; recovering it only clears temporary files of interrupted writes */
+	const gchar *const *queues = pgl_spool_queue_names();
 	g_autoptr(PglSpool) spool = NULL;
 	g_autoptr(PglStore) store = NULL;
 	g_autoptr(PglStage) in_stage = NULL;

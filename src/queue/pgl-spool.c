@@ -53,6 +53,17 @@ set_io_error(GError **error, const gchar *what, const gchar *path)
 }
 
 /**
+ * pgl_spool_queue_names:
+ *
+ * Returns: (transfer none): every queue's name, in the order mail flows, %NULL-terminated
+ */
+const gchar *const *
+pgl_spool_queue_names(void)
+{
+	return queue_names;
+}
+
+/**
  * pgl_spool_new:
  *
  * Creates the queue directories (mode 0700) if needed.

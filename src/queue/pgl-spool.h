@@ -50,6 +50,7 @@ typedef struct {
 	GBytes *message;     /* (owned) the message, LF line endings */
 } PglSpoolEntry;
 
+const gchar *const *pgl_spool_queue_names(void);
 PglSpool *pgl_spool_new(PglContext *ctx, GError **error);
 void pgl_spool_free(PglSpool *spool);
 const gchar *pgl_spool_get_dir(PglSpool *spool, const gchar *queue);
