@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Delivery benchmark of the real `pgplist` binary (DESIGN.md §8), driven like the integration
- * tests: a configuration in a temporary directory, `pgplist create` and `addmembers` as
- * subprocesses, `pgplist serve` with `[lmtp] port = 0`, mail in over LMTP, mail out into the
- * in-process SMTP sink (tests/support/pgl-smtp-sink.h), which only counts.
+ * Delivery benchmark of the real `pgplist` binary (DESIGN.md §8), driven with the integration
+ * tests' fixture (tests/support/pgl-test-daemon.h, as deployed: no debugging checks, no
+ * --verbose): a configuration in a temporary directory, `pgplist create` and `addmembers` as
+ * subprocesses, `pgplist serve` with `[lmtp] port = 0`, mail in over LMTP with a client of its
+ * own (a plain socket with TCP_NODELAY, so that the timings hold no buffering of ours), mail out
+ * into the in-process SMTP sink (tests/support/pgl-smtp-sink.h), which only counts.
  *
  * For each list size N and each `[mta] max_recipients` it measures
  *
@@ -35,22 +37,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
-#include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include "support/pgl-smtp-sink.h"
+#include "support/pgl-test-daemon.h"
 
 #define POST_LIST	"bench@lists.example.org"
 #define LATENCY_LIST	"ping@lists.example.org"
@@ -81,8 +81,7 @@ static Options options;
 
 /* ---- failure --------------------------------------------------------------------------------- */
 
-static volatile pid_t daemon_pid_for_abort;
-static gchar *current_log_path; /* (owned) (nullable) the running daemon's stderr */
+static PglTestDaemon *current_run; /* (unowned) (nullable) the run fail() reports on */
 
 /* A functional failure: say what, show the daemon's log, stop it, exit 1. */
 static void G_GNUC_NORETURN G_GNUC_PRINTF(1, 2)
@@ -95,27 +94,22 @@ fail(const gchar *format, ...)
 	message = g_strdup_vprintf(format, ap);
 	va_end(ap);
 	fprintf(stderr, "bench-delivery: FAILED: %s\n", message);
-	if (current_log_path != NULL) {
+	if (current_run != NULL && current_run->n_starts > 0) {
+		g_autofree gchar *log_path =
+			pgl_test_daemon_log_path(current_run, current_run->n_starts);
 		g_autofree gchar *log = NULL;
 
-		if (g_file_get_contents(current_log_path, &log, NULL, NULL)) {
+		if (g_file_get_contents(log_path, &log, NULL, NULL)) {
 			gsize len = strlen(log);
 
 			/* the end is what matters; a busy daemon's log can be long */
-			fprintf(stderr, "==== daemon log %s (last 8 KiB) ====\n%s\n",
-				current_log_path, len > 8192 ? log + len - 8192 : log);
+			fprintf(stderr, "==== daemon log %s (last 8 KiB) ====\n%s\n", log_path,
+				len > 8192 ? log + len - 8192 : log);
 		}
 	}
-	if (daemon_pid_for_abort > 0)
-		kill(daemon_pid_for_abort, SIGKILL);
+	if (current_run != NULL && current_run->pid > 0)
+		kill(current_run->pid, SIGKILL);
 	exit(1);
-}
-
-/* Runs in the child between fork and exec: the daemon dies with the benchmark. */
-static void
-child_setup(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* ---- small helpers --------------------------------------------------------------------------- */
@@ -226,227 +220,56 @@ fs_name(const gchar *path)
 	}
 }
 
-/* ---- a run: one var dir, one daemon at a time ------------------------------------------------ */
-
-typedef struct {
-	gchar *dir;	    /* (owned) */
-	gchar *var_dir;	    /* (owned) */
-	gchar *config_path; /* (owned) */
-	PglSmtpSink *sink;  /* (owned) */
-	GSubprocess *daemon; /* (owned) (nullable) */
-	pid_t daemon_pid;
-	guint16 lmtp_port;
-	guint n_starts;
-	guint message_counter;
-} Run;
+/* ---- a run: one fixture (var dir, sink), one daemon at a time ----------------------------- */
 
 static void
-config_write(Run *run, guint max_recipients)
+set_max_recipients(PglTestDaemon *run, guint max_recipients)
 {
-	g_autoptr(GKeyFile) config = g_key_file_new();
-	g_autoptr(GError) error = NULL;
-
-	g_key_file_set_string(config, "paths", "var_dir", run->var_dir);
-	g_key_file_set_string(config, "lmtp", "host", "127.0.0.1");
-	g_key_file_set_integer(config, "lmtp", "port", 0);
-	g_key_file_set_string(config, "lmtp", "hostname", "mx.lists.example.org");
-	g_key_file_set_string(config, "smtp", "host", "127.0.0.1");
-	g_key_file_set_integer(config, "smtp", "port", pgl_smtp_sink_get_port(run->sink));
-	g_key_file_set_integer(config, "mta", "max_recipients", (gint)max_recipients);
-	if (!g_key_file_save_to_file(config, run->config_path, &error))
-		fail("cannot write %s: %s", run->config_path, error->message);
-}
-
-static GSubprocessLauncher *
-launcher_new(GSubprocessFlags flags)
-{
-	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
-
-	g_subprocess_launcher_unsetenv(launcher, "PGPLIST_CONFIG");
-	g_subprocess_launcher_unsetenv(launcher, "G_MESSAGES_DEBUG");
-	g_subprocess_launcher_unsetenv(launcher, "G_DEBUG");
-	g_subprocess_launcher_unsetenv(launcher, "MALLOC_CHECK_");
-	g_subprocess_launcher_unsetenv(launcher, "MALLOC_PERTURB_");
-	g_subprocess_launcher_set_child_setup(launcher, child_setup, NULL, NULL);
-	return launcher;
+	g_key_file_set_integer(run->config, "mta", "max_recipients", (gint)max_recipients);
 }
 
 /* `pgplist --config CONFIG ARGS...` with @input on stdin; must succeed. Returns seconds. */
 static gdouble
-cli_run(Run *run, const gchar *input, const gchar *const *args)
+cli_run(PglTestDaemon *run, const gchar *input, const gchar *const *args)
 {
-	g_autoptr(GSubprocessLauncher) launcher = launcher_new(
-		G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-		G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GBytes) stdin_bytes = g_bytes_new_static(input ? input : "",
-							   input ? strlen(input) : 0);
-	g_autoptr(GBytes) out = NULL;
-	g_autoptr(GBytes) err = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *line = g_strjoinv(" ", (gchar **)args);
+	g_autoptr(PglTestCliResult) result = NULL;
 	gdouble start = now_ms();
 
-	g_ptr_array_add(argv, options.binary);
-	g_ptr_array_add(argv, (gpointer) "--config");
-	g_ptr_array_add(argv, run->config_path);
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	if (process == NULL)
-		fail("cannot run %s: %s", options.binary, error->message);
-	if (!g_subprocess_communicate(process, stdin_bytes, NULL, &out, &err, &error))
-		fail("pgplist %s: %s", line, error->message);
-	if (!g_subprocess_get_if_exited(process) || g_subprocess_get_exit_status(process) != 0)
-		fail("pgplist %s: got exit status %d, want 0; stderr: %.*s", line,
-		     g_subprocess_get_if_exited(process) ? g_subprocess_get_exit_status(process)
-							 : -1,
-		     err ? (int)g_bytes_get_size(err) : 0,
-		     err ? (const char *)g_bytes_get_data(err, NULL) : "");
+	pgl_test_daemon_config_write(run);
+	result = pgl_test_daemon_cli_runv(run, run->config_path, input, args);
+	if (result->status != 0) {
+		g_autofree gchar *line = g_strjoinv(" ", (gchar **)args);
+
+		fail("pgplist %s: got exit status %d, want 0; stderr: %s", line, result->status,
+		     result->err);
+	}
 	return (now_ms() - start) / 1000.0;
 }
 
-/* Reads the "listening lmtp=HOST:PORT" line; FALSE on EOF or timeout. */
-static gboolean
-read_listening_line(GSubprocess *process, guint timeout_ms, gchar **line_out)
-{
-	GInputStream *stdout_pipe = g_subprocess_get_stdout_pipe(process);
-	int fd = g_unix_input_stream_get_fd(G_UNIX_INPUT_STREAM(stdout_pipe));
-	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-	g_autoptr(GString) line = g_string_new(NULL);
-
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
-		char c;
-		ssize_t n;
-		int ready;
-
-		if (left_ms <= 0)
-			return FALSE;
-		ready = poll(&pfd, 1, (int)left_ms);
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0)
-			return FALSE;
-		n = read(fd, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return FALSE;
-		if (c == '\n') {
-			if (g_str_has_prefix(line->str, "listening ")) {
-				*line_out = g_strdup(line->str);
-				return TRUE;
-			}
-			g_string_truncate(line, 0);
-			continue;
-		}
-		g_string_append_c(line, c);
-	}
-}
-
 static void
-daemon_start(Run *run, guint max_recipients)
+daemon_start(PglTestDaemon *run, guint max_recipients)
 {
-	g_autoptr(GSubprocessLauncher) launcher = launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *line = NULL;
-	g_autofree gchar *log_name = NULL;
-	const gchar *colon;
-	guint64 port = 0;
 
-	config_write(run, max_recipients);
-	run->n_starts++;
-	log_name = g_strdup_printf("daemon-%u.log", run->n_starts);
-	g_free(current_log_path);
-	current_log_path = g_build_filename(run->dir, log_name, NULL);
-	g_subprocess_launcher_set_stderr_file_path(launcher, current_log_path);
-	if (options.wrapper != NULL) {
-		g_auto(GStrv) words = NULL;
-
-		if (!g_shell_parse_argv(options.wrapper, NULL, &words, &error))
-			fail("--wrapper: %s", error->message);
-		for (guint i = 0; words[i] != NULL; i++)
-			g_ptr_array_add(argv, g_strdup(words[i]));
-	}
-	g_ptr_array_add(argv, g_strdup(options.binary));
-	g_ptr_array_add(argv, g_strdup("--config"));
-	g_ptr_array_add(argv, g_strdup(run->config_path));
-	g_ptr_array_add(argv, g_strdup("serve"));
-	g_ptr_array_add(argv, NULL);
-	run->daemon = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata,
-						   &error);
-	if (run->daemon == NULL)
-		fail("cannot start pgplist serve: %s", error->message);
-	run->daemon_pid = (pid_t)atoi(g_subprocess_get_identifier(run->daemon));
-	daemon_pid_for_abort = run->daemon_pid;
-	if (!read_listening_line(run->daemon, START_TIMEOUT_MS, &line))
-		fail("pgplist serve did not print its \"listening\" line within %u ms",
-		     START_TIMEOUT_MS);
-	colon = strrchr(line, ':');
-	if (colon == NULL || !g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL))
-		fail("pgplist serve: cannot parse \"%s\"", line);
-	run->lmtp_port = (guint16)port;
-}
-
-typedef struct {
-	gboolean done;
-	GAsyncResult *result; /* (owned) */
-} AsyncWait;
-
-static void
-on_async_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	AsyncWait *wait = user_data;
-
-	wait->result = g_object_ref(result);
-	wait->done = TRUE;
-}
-
-static gboolean
-on_wait_timeout(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
+	set_max_recipients(run, max_recipients);
+	if (!pgl_test_daemon_start_full(run, START_TIMEOUT_MS, &error))
+		fail("%s", error->message);
 }
 
 /* SIGTERM; the daemon must exit with status 0 within STOP_TIMEOUT_MS. */
 static void
-daemon_stop(Run *run)
+daemon_stop(PglTestDaemon *run)
 {
-	AsyncWait wait = {0};
-	gboolean timed_out = FALSE;
-	GSource *timeout = g_timeout_source_new(STOP_TIMEOUT_MS);
 	g_autoptr(GError) error = NULL;
+	gboolean exited = FALSE;
+	gint status = 0;
 
-	g_subprocess_send_signal(run->daemon, SIGTERM);
-	g_subprocess_wait_async(run->daemon, NULL, on_async_done, &wait);
-	g_source_set_callback(timeout, on_wait_timeout, &timed_out, NULL);
-	g_source_attach(timeout, NULL);
-	while (!wait.done && !timed_out)
-		g_main_context_iteration(NULL, TRUE);
-	g_source_destroy(timeout);
-	g_source_unref(timeout);
-	if (!wait.done)
-		fail("pgplist serve did not stop within %u ms of SIGTERM", STOP_TIMEOUT_MS);
-	if (!g_subprocess_wait_finish(run->daemon, wait.result, &error))
-		fail("waiting for pgplist serve: %s", error->message);
-	g_clear_object(&wait.result);
+	if (!pgl_test_daemon_signal_full(run, SIGTERM, STOP_TIMEOUT_MS, &exited, &status, &error))
+		fail("%s", error->message);
 	/* a wrapper (perf, valgrind) has its own ideas about SIGTERM */
-	if (options.wrapper == NULL && (!g_subprocess_get_if_exited(run->daemon) ||
-					g_subprocess_get_exit_status(run->daemon) != 0))
+	if (options.wrapper == NULL && (!exited || status != 0))
 		fail("pgplist serve on SIGTERM: got %s %d, want exit status 0",
-		     g_subprocess_get_if_exited(run->daemon) ? "exit status" : "signal",
-		     g_subprocess_get_if_exited(run->daemon)
-			     ? g_subprocess_get_exit_status(run->daemon)
-			     : g_subprocess_get_term_sig(run->daemon));
-	g_clear_object(&run->daemon);
-	run->daemon_pid = 0;
-	daemon_pid_for_abort = 0;
+		     exited ? "exit status" : "signal", status);
 }
 
 /* VmHWM and VmRSS of @pid in KiB, from /proc/PID/status. */
@@ -493,57 +316,54 @@ daemon_cpu_ms(pid_t pid)
 	return (gdouble)total_ns / 1e6;
 }
 
-/* Files of a queue: waiting (.msg) or claimed by a runner (.work); not temporary ".x.tmp". */
-static guint
-queue_count(Run *run, const gchar *queue)
-{
-	g_autofree gchar *path = g_build_filename(run->var_dir, "queue", queue, NULL);
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const gchar *name;
-	guint count = 0;
-
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL)
-		if (name[0] != '.')
-			count++;
-	return count;
-}
-
 /* Messages waiting or being worked on anywhere in the daemon. */
 static guint
-queue_busy(Run *run)
+queue_busy(PglTestDaemon *run)
 {
-	return queue_count(run, "in") + queue_count(run, "command") +
-	       queue_count(run, "pipeline") + queue_count(run, "out") + queue_count(run, "retry");
+	return pgl_test_daemon_queue_busy(run) + pgl_test_daemon_queue_count(run, "command");
+}
+
+/* "in=N pipeline=N out=N retry=N bad=N", for the failure messages */
+static gchar *
+queues_text(PglTestDaemon *run)
+{
+	return g_strdup_printf("in=%u pipeline=%u out=%u retry=%u bad=%u",
+			       pgl_test_daemon_queue_count(run, "in"),
+			       pgl_test_daemon_queue_count(run, "pipeline"),
+			       pgl_test_daemon_queue_count(run, "out"),
+			       pgl_test_daemon_queue_count(run, "retry"),
+			       pgl_test_daemon_queue_count_files(run, "bad"));
 }
 
 /* Polls (1 ms) until the daemon's queues are empty; fails after @timeout_ms. */
 static void
-wait_idle(Run *run, guint timeout_ms)
+wait_idle(PglTestDaemon *run, guint timeout_ms)
 {
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	guint bad;
 
 	while (queue_busy(run) > 0) {
-		if (g_get_monotonic_time() > deadline)
-			fail("daemon not idle after %u ms: in=%u pipeline=%u out=%u retry=%u "
-			     "bad=%u",
-			     timeout_ms, queue_count(run, "in"), queue_count(run, "pipeline"),
-			     queue_count(run, "out"), queue_count(run, "retry"),
-			     queue_count(run, "bad"));
+		if (g_get_monotonic_time() > deadline) {
+			g_autofree gchar *queues = queues_text(run);
+
+			fail("daemon not idle after %u ms: %s", timeout_ms, queues);
+		}
 		g_usleep(1000);
 	}
-	if (queue_count(run, "bad") > 0)
-		fail("%u message(s) in the bad queue", queue_count(run, "bad"));
+	bad = pgl_test_daemon_queue_count_files(run, "bad");
+	if (bad > 0)
+		fail("%u message(s) in the bad queue", bad);
 }
 
 static void
-wait_sink(Run *run, guint total, guint timeout_ms)
+wait_sink(PglTestDaemon *run, guint total, guint timeout_ms)
 {
-	if (!pgl_smtp_sink_wait_for(run->sink, total, timeout_ms))
-		fail("sink: got %u recipient deliveries after %u ms, want %u (queues in=%u "
-		     "pipeline=%u out=%u retry=%u bad=%u)",
-		     pgl_smtp_sink_recipient_count(run->sink), timeout_ms, total,
-		     queue_count(run, "in"), queue_count(run, "pipeline"), queue_count(run, "out"),
-		     queue_count(run, "retry"), queue_count(run, "bad"));
+	if (!pgl_smtp_sink_wait_for(run->sink, total, timeout_ms)) {
+		g_autofree gchar *queues = queues_text(run);
+
+		fail("sink: got %u recipient deliveries after %u ms, want %u (queues %s)",
+		     pgl_smtp_sink_recipient_count(run->sink), timeout_ms, total, queues);
+	}
 }
 
 /* ---- a minimal LMTP client (RFC 2033) on a plain socket, TCP_NODELAY ------------------------ */
@@ -645,7 +465,7 @@ lmtp_expect(Lmtp *lmtp, const gchar *command, guint want)
 }
 
 static void
-lmtp_connect(Run *run, Lmtp *lmtp)
+lmtp_connect(PglTestDaemon *run, Lmtp *lmtp)
 {
 	struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(run->lmtp_port)};
 	struct timeval timeout = {.tv_sec = REPLY_TIMEOUT_S};
@@ -678,7 +498,7 @@ lmtp_quit(Lmtp *lmtp)
 
 /* A small plain-text post as DATA content (CRLF, nothing to dot-stuff, final "."). */
 static gchar *
-make_post(Run *run, const gchar *list, const gchar *subject)
+make_post(PglTestDaemon *run, const gchar *list, const gchar *subject)
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree gchar *date = g_date_time_format(now, "%a, %d %b %Y %H:%M:%S +0000");
@@ -711,7 +531,7 @@ make_post(Run *run, const gchar *list, const gchar *subject)
  * reading the 250; @transaction_ms_out: from MAIL FROM to the 250.
  */
 static void
-lmtp_post(Run *run, Lmtp *lmtp, const gchar *list, gdouble *accept_ms_out,
+lmtp_post(PglTestDaemon *run, Lmtp *lmtp, const gchar *list, gdouble *accept_ms_out,
 	  gdouble *transaction_ms_out)
 {
 	g_autofree gchar *content = make_post(run, list, "Benchmark");
@@ -786,7 +606,7 @@ static const gchar *const latency_mode_names[] = {
  * the accept path alone.
  */
 static void
-measure_latency(Run *run, guint members, LatencyMode mode)
+measure_latency(PglTestDaemon *run, guint members, LatencyMode mode)
 {
 	g_autoptr(GArray) accept = g_array_new(FALSE, FALSE, sizeof(gdouble));
 	g_autoptr(GArray) transaction = g_array_new(FALSE, FALSE, sizeof(gdouble));
@@ -838,7 +658,7 @@ measure_latency(Run *run, guint members, LatencyMode mode)
  * back or after a pause like the quiet mode's.
  */
 static void
-measure_fsync_floor(Run *run, guint members, gboolean pause)
+measure_fsync_floor(PglTestDaemon *run, guint members, gboolean pause)
 {
 	g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(gdouble));
 	g_autofree gchar *dir = g_build_filename(run->dir, "fsync-floor", NULL);
@@ -884,7 +704,7 @@ measure_fsync_floor(Run *run, guint members, gboolean pause)
 }
 
 static void
-measure_fan_out(Run *run, guint members, guint max_recipients)
+measure_fan_out(PglTestDaemon *run, guint members, guint max_recipients)
 {
 	PglSmtpSinkStats before = {0}, after = {0};
 	FanOut result = {.members = members, .max_recipients = max_recipients};
@@ -893,7 +713,7 @@ measure_fan_out(Run *run, guint members, guint max_recipients)
 
 	wait_idle(run, DELIVERY_TIMEOUT_MS);
 	pgl_smtp_sink_get_stats(run->sink, &before);
-	cpu_before = daemon_cpu_ms(run->daemon_pid);
+	cpu_before = daemon_cpu_ms(run->pid);
 	lmtp_connect(run, &lmtp);
 	lmtp_post(run, &lmtp, POST_LIST, NULL, NULL);
 	accepted = now_ms();
@@ -905,7 +725,7 @@ measure_fan_out(Run *run, guint members, guint max_recipients)
 	result.all_ms = now_ms() - accepted;
 	wait_idle(run, DELIVERY_TIMEOUT_MS);
 	result.idle_ms = now_ms() - accepted;
-	result.cpu_ms = daemon_cpu_ms(run->daemon_pid) - cpu_before;
+	result.cpu_ms = daemon_cpu_ms(run->pid) - cpu_before;
 
 	pgl_smtp_sink_get_stats(run->sink, &after);
 	if (after.recipients - before.recipients != members)
@@ -929,39 +749,40 @@ bench_members(guint members)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GString) addresses = g_string_new(NULL);
-	g_autofree gchar *template = NULL;
-	Run run = {0};
+	g_autoptr(PglTestDaemon) run =
+		pgl_test_daemon_new(options.base_dir, PGL_TEST_DAEMON_FLAG_BENCHMARK, &error);
 	gdouble setup_s;
 
-	template = g_build_filename(options.base_dir ? options.base_dir : g_get_tmp_dir(),
-				    "pgplist-bench-XXXXXX", NULL);
-	run.dir = g_mkdtemp(template) ? g_strdup(template) : NULL;
-	if (run.dir == NULL)
-		fail("cannot create a directory like %s: %s", template, g_strerror(errno));
-	run.var_dir = g_build_filename(run.dir, "var", NULL);
-	run.config_path = g_build_filename(run.dir, "pgplist.conf", NULL);
-	run.sink = pgl_smtp_sink_new(&error);
-	if (run.sink == NULL)
-		fail("SMTP sink: %s", error->message);
-	pgl_smtp_sink_set_keep_messages(run.sink, FALSE);
+	if (run == NULL)
+		fail("%s", error->message);
+	current_run = run;
+	g_free(run->binary);
+	run->binary = g_strdup(options.binary);
+	if (options.wrapper != NULL &&
+	    !g_shell_parse_argv(options.wrapper, NULL, &run->wrapper, &error))
+		fail("--wrapper: %s", error->message);
+	run->keep = options.keep;
+	/* addmembers of a big list is slow, and is measured, not limited */
+	run->timeout_ms = DELIVERY_TIMEOUT_MS;
+	pgl_smtp_sink_set_keep_messages(run->sink, FALSE);
 
-	printf("\n== %u members (var dir %s, %s)\n", members, run.dir, fs_name(run.dir));
-	config_write(&run, g_array_index(options.max_recipients, guint, 0));
+	printf("\n== %u members (var dir %s, %s)\n", members, run->dir, fs_name(run->dir));
+	set_max_recipients(run, g_array_index(options.max_recipients, guint, 0));
 	{
 		const gchar *create_post[] = {"create", POST_LIST, "--owner", OWNER, NULL};
 		const gchar *create_ping[] = {"create", LATENCY_LIST, "--owner", OWNER, NULL};
 		const gchar *add_post[] = {"addmembers", POST_LIST, "-", NULL};
 		const gchar *add_ping[] = {"addmembers", LATENCY_LIST, "-", NULL};
 
-		cli_run(&run, NULL, create_post);
-		cli_run(&run, NULL, create_ping);
+		cli_run(run, NULL, create_post);
+		cli_run(run, NULL, create_ping);
 		for (guint i = 0; i < members; i++) {
 			g_autofree gchar *address = member_address(i);
 
 			g_string_append_printf(addresses, "%s\n", address);
 		}
-		setup_s = cli_run(&run, addresses->str, add_post);
-		cli_run(&run, POSTER "\n", add_ping);
+		setup_s = cli_run(run, addresses->str, add_post);
+		cli_run(run, POSTER "\n", add_ping);
 	}
 	printf("  setup    addmembers of %u members: %.2f s\n", members, setup_s);
 	fflush(stdout);
@@ -971,18 +792,18 @@ bench_members(guint members)
 		Memory memory = {.members = members, .max_recipients = max_recipients};
 		PglSmtpSinkStats stats = {0}, stats_after = {0};
 
-		daemon_start(&run, max_recipients);
+		daemon_start(run, max_recipients);
 		if (v == 0 && options.posts > 0) {
-			pgl_smtp_sink_get_stats(run.sink, &stats);
-			measure_latency(&run, members, LATENCY_ONE_CONNECTION);
-			measure_latency(&run, members, LATENCY_NEW_CONNECTION);
-			measure_latency(&run, members, LATENCY_QUIET);
-			measure_fsync_floor(&run, members, FALSE);
-			measure_fsync_floor(&run, members, TRUE);
+			pgl_smtp_sink_get_stats(run->sink, &stats);
+			measure_latency(run, members, LATENCY_ONE_CONNECTION);
+			measure_latency(run, members, LATENCY_NEW_CONNECTION);
+			measure_latency(run, members, LATENCY_QUIET);
+			measure_fsync_floor(run, members, FALSE);
+			measure_fsync_floor(run, members, TRUE);
 			/* the single member's copies: every accepted post comes out, once */
-			wait_sink(&run, stats.recipients + 3 * options.posts, DELIVERY_TIMEOUT_MS);
-			wait_idle(&run, DELIVERY_TIMEOUT_MS);
-			pgl_smtp_sink_get_stats(run.sink, &stats_after);
+			wait_sink(run, stats.recipients + 3 * options.posts, DELIVERY_TIMEOUT_MS);
+			wait_idle(run, DELIVERY_TIMEOUT_MS);
+			pgl_smtp_sink_get_stats(run->sink, &stats_after);
 			if (stats_after.recipients - stats.recipients != 3 * options.posts)
 				fail("%u posts to a 1-member list: got %u recipient deliveries, "
 				     "want %u",
@@ -990,33 +811,23 @@ bench_members(guint members)
 				     3 * options.posts);
 		}
 		for (guint r = 0; r < options.rounds; r++)
-			measure_fan_out(&run, members, max_recipients);
-		wait_idle(&run, DELIVERY_TIMEOUT_MS);
-		if (!daemon_memory(run.daemon_pid, &memory.hwm_kib, &memory.rss_kib))
-			fail("cannot read /proc/%d/status", (int)run.daemon_pid);
+			measure_fan_out(run, members, max_recipients);
+		wait_idle(run, DELIVERY_TIMEOUT_MS);
+		if (!daemon_memory(run->pid, &memory.hwm_kib, &memory.rss_kib))
+			fail("cannot read /proc/%d/status", (int)run->pid);
 		g_array_append_val(memories, memory);
 		printf("  memory   members=%-6u max_recipients=%-5u VmHWM=%.1f MiB  "
 		       "VmRSS=%.1f MiB%s\n",
 		       members, max_recipients, memory.hwm_kib / 1024.0, memory.rss_kib / 1024.0,
 		       options.wrapper ? " (of the wrapper's process)" : "");
 		fflush(stdout);
-		daemon_stop(&run);
+		daemon_stop(run);
 	}
 
-	pgl_smtp_sink_free(run.sink);
-	if (options.keep) {
-		printf("  kept %s\n", run.dir);
-	} else {
-		/* no recursive delete in GIO 2.74; rm -rf on our own temporary directory */
-		g_autofree gchar *quoted = g_shell_quote(run.dir);
-		g_autofree gchar *command = g_strdup_printf("rm -rf %s", quoted);
-
-		(void)g_spawn_command_line_sync(command, NULL, NULL, NULL, NULL);
-	}
-	g_clear_pointer(&current_log_path, g_free);
-	g_free(run.dir);
-	g_free(run.var_dir);
-	g_free(run.config_path);
+	if (options.keep)
+		printf("  kept %s\n", run->dir);
+	current_run = NULL;
+	/* the fixture removes the temporary directory, unless it is kept */
 }
 
 /* ---- the summary ----------------------------------------------------------------------------- */

@@ -13,9 +13,10 @@
  * - /pgp-mime/malformed/...: hostile and broken structures, each refused with its error or
  *   reported with the verdict it deserves.
  *
- * gpg runs as in tests/pgp/test-pgp.c: one GNUPGHOME per person under one temporary directory,
- * made on first use, `--batch --pinentry-mode loopback --passphrase ''`, DISPLAY/GPG_TTY unset,
- * every agent stopped with `gpgconf --kill all` at the end. The list key is made by the engine.
+ * gpg runs as in tests/pgp/test-pgp.c: one GNUPGHOME per person (tests/support/pgl-test-gpg.h)
+ * under one temporary directory, made on first use, `--batch --pinentry-mode loopback
+ * --passphrase ''`, DISPLAY/GPG_TTY unset, every agent stopped with `gpgconf --kill all` at the
+ * end. The list key is made by the engine.
  *
  * Verdicts of the corpus depend on today's date only where keys expire: the Autocrypt example
  * keys expired in 2021 (EXPIRED_KEY); the Schleuder, Thunderbird (paz) and mailman-pgp keys do
@@ -27,6 +28,7 @@
 #include "mail/pgl-mail.h"
 #include "pgp/pgl-pgp-mime.h"
 #include "pgp/pgl-pgp.h"
+#include "support/pgl-test-gpg.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -106,105 +108,12 @@ lf_to_crlf_bytes(GBytes *bytes)
 	return crlf(text);
 }
 
-/* ---- running gpg (as in test-pgp.c) ---------------------------------------------------------- */
-
-typedef struct {
-	gint status;
-	GBytes *out; /* (owned) */
-	gchar *err;  /* (owned) messages and --status-fd lines */
-} GpgResult;
-
-static void
-gpg_result_free(GpgResult *result)
-{
-	g_clear_pointer(&result->out, g_bytes_unref);
-	g_free(result->err);
-	g_free(result);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpgResult, gpg_result_free)
-
-static GpgResult *
-run_program(const gchar *home, GBytes *input, GPtrArray *argv)
-{
-	g_autoptr(GSubprocessLauncher) launcher = NULL;
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GBytes) err = NULL;
-	g_autoptr(GBytes) no_input = g_bytes_new_static("", 0);
-	g_autoptr(GError) error = NULL;
-	GpgResult *result = g_new0(GpgResult, 1);
-
-	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
-					     G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_subprocess_launcher_unsetenv(launcher, "DISPLAY");
-	g_subprocess_launcher_unsetenv(launcher, "GPG_TTY");
-	g_subprocess_launcher_unsetenv(launcher, "GPG_AGENT_INFO");
-	g_subprocess_launcher_setenv(launcher, "GNUPGHOME", home, TRUE);
-	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
-	g_ptr_array_add(argv, NULL);
-	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate(process, input != NULL ? input : no_input, NULL, &result->out,
-				 &err, &error);
-	g_assert_no_error(error);
-	result->err = g_strndup(g_bytes_get_data(err, NULL), g_bytes_get_size(err));
-	result->status = g_subprocess_get_if_exited(process) ? g_subprocess_get_exit_status(process)
-							     : -1;
-	return result;
-}
-
-/* gpg in @home with the standard options; the variable arguments end with NULL */
-static GpgResult *
-gpg_in(const gchar *home, GBytes *input, ...)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	const gchar *arg;
-	va_list args;
-
-	g_ptr_array_add(argv, "gpg");
-	g_ptr_array_add(argv, "--homedir");
-	g_ptr_array_add(argv, (gpointer)home);
-	g_ptr_array_add(argv, "--batch");
-	g_ptr_array_add(argv, "--no-tty");
-	g_ptr_array_add(argv, "--yes");
-	g_ptr_array_add(argv, "--pinentry-mode");
-	g_ptr_array_add(argv, "loopback");
-	g_ptr_array_add(argv, "--passphrase");
-	g_ptr_array_add(argv, "");
-	g_ptr_array_add(argv, "--status-fd");
-	g_ptr_array_add(argv, "2");
-	g_ptr_array_add(argv, "--trust-model");
-	g_ptr_array_add(argv, "always");
-	va_start(args, input);
-	while ((arg = va_arg(args, const gchar *)) != NULL)
-		g_ptr_array_add(argv, (gpointer)arg);
-	va_end(args);
-	return run_program(home, input, argv);
-}
-
-#define gpg_ok(result)                                                                          \
-	G_STMT_START                                                                            \
-	{                                                                                       \
-		if ((result)->status != 0)                                                      \
-			g_error("gpg failed (%d): %s", (result)->status, (result)->err);        \
-	}                                                                                       \
-	G_STMT_END
-
-static gboolean
-has_status(const gchar *err, const gchar *keyword)
-{
-	g_autofree gchar *needle = g_strdup_printf("[GNUPG:] %s", keyword);
-
-	return strstr(err, needle) != NULL;
-}
-
 /* ---- the people and the list ----------------------------------------------------------------- */
 
 typedef struct {
 	gchar *name;
 	gchar *address;
-	gchar *home;	    /* (owned) GNUPGHOME */
+	PglTestGpg *gpg;    /* (owned) its GNUPGHOME */
 	gchar *fingerprint; /* (owned) */
 	GBytes *public_key; /* (owned) */
 } Person;
@@ -212,16 +121,9 @@ typedef struct {
 static void
 person_free(Person *person)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GpgResult) result = NULL;
-
-	g_ptr_array_add(argv, "gpgconf");
-	g_ptr_array_add(argv, "--kill");
-	g_ptr_array_add(argv, "all");
-	result = run_program(person->home, NULL, argv);
+	g_clear_pointer(&person->gpg, pgl_test_gpg_free);
 	g_free(person->name);
 	g_free(person->address);
-	g_free(person->home);
 	g_free(person->fingerprint);
 	g_clear_pointer(&person->public_key, g_bytes_unref);
 	g_free(person);
@@ -246,57 +148,21 @@ person_get(const gchar *name)
 {
 	Person *person = g_hash_table_lookup(people, name);
 	g_autofree gchar *user_id = NULL;
-	g_autoptr(GpgResult) made = NULL;
-	g_autoptr(GpgResult) listed = NULL;
-	g_autoptr(GpgResult) exported = NULL;
-	g_autoptr(GpgResult) imported = NULL;
-	g_auto(GStrv) lines = NULL;
-	g_autofree gchar *listing = NULL;
 
 	if (person != NULL)
 		return person;
 	person = g_new0(Person, 1);
 	person->name = g_strdup(name);
 	person->address = g_strdup_printf("%s@example.org", name);
-	person->home = g_build_filename(test_root, name, NULL);
-	g_assert_cmpint(g_mkdir_with_parents(person->home, 0700), ==, 0);
+	person->gpg = pgl_test_gpg_new(test_root);
 	user_id = g_strdup_printf("%c%s <%s>", g_ascii_toupper(name[0]), name + 1,
 				  person->address);
-	made = gpg_in(person->home, NULL, "--quick-gen-key", user_id, "future-default",
-		      "default", "never", NULL);
-	gpg_ok(made);
-	listed = gpg_in(person->home, NULL, "--with-colons", "--fingerprint", "--list-keys",
-			person->address, NULL);
-	gpg_ok(listed);
-	listing = string_from_bytes(listed->out);
-	lines = g_strsplit(listing, "\n", -1);
-	for (guint i = 0; lines[i] != NULL && person->fingerprint == NULL; i++) {
-		g_auto(GStrv) fields = NULL;
-
-		if (!g_str_has_prefix(lines[i], "fpr:"))
-			continue;
-		fields = g_strsplit(lines[i], ":", -1);
-		person->fingerprint = g_strdup(fields[9]);
-	}
-	g_assert_nonnull(person->fingerprint);
-	exported = gpg_in(person->home, NULL, "--armor", "--export", person->fingerprint, NULL);
-	gpg_ok(exported);
-	person->public_key = g_bytes_ref(exported->out);
-	imported = gpg_in(person->home, list_get()->public_key, "--import", NULL);
-	gpg_ok(imported);
+	person->fingerprint = pgl_test_gpg_generate(person->gpg, user_id, "future-default",
+						    "default", "never", 0);
+	person->public_key = pgl_test_gpg_export(person->gpg, person->fingerprint, FALSE);
+	pgl_test_gpg_import(person->gpg, list_get()->public_key);
 	g_hash_table_insert(people, person->name, person);
 	return person;
-}
-
-/* @person's secret key, for an engine keyring that reads what the list sent them */
-static GBytes *
-person_secret_key(Person *person)
-{
-	g_autoptr(GpgResult) result = gpg_in(person->home, NULL, "--armor", "--export-secret-keys",
-					     person->fingerprint, NULL);
-
-	gpg_ok(result);
-	return g_bytes_ref(result->out);
 }
 
 /* The list's keyring: its secret key and the public keys of the named people */
@@ -321,56 +187,14 @@ list_keyring(const gchar *first, ...)
 	return g_steal_pointer(&keyring);
 }
 
-static GBytes *
-gpg_detach_sign(Person *person, GBytes *data)
-{
-	g_autoptr(GpgResult) result = gpg_in(person->home, data, "--armor", "--detach-sign",
-					     "--digest-algo", "SHA256", "--local-user",
-					     person->fingerprint, NULL);
-
-	gpg_ok(result);
-	return g_bytes_ref(result->out);
-}
-
-/* Encrypts to the list (and signs as @signer if given: the combined form, RFC 3156 §6.2) */
+/* Encrypts to the list (and signs as @person if @sign: the combined form, RFC 3156 §6.2) */
 static GBytes *
 gpg_encrypt_to_list(Person *person, GBytes *data, gboolean sign)
 {
-	g_autoptr(GpgResult) result = NULL;
+	const gchar *recipients[] = {list_get()->fingerprint, NULL};
 
-	if (sign)
-		result = gpg_in(person->home, data, "--armor", "--encrypt", "--sign",
-				"--recipient", list_get()->fingerprint, "--local-user",
-				person->fingerprint, NULL);
-	else
-		result = gpg_in(person->home, data, "--armor", "--encrypt", "--recipient",
-				list_get()->fingerprint, NULL);
-	gpg_ok(result);
-	return g_bytes_ref(result->out);
-}
-
-/* Verifies detached @signature over @data with @person's gpg; returns the VALIDSIG
- * fingerprint, or NULL */
-static gchar *
-gpg_verify_detached(Person *person, GBytes *data, GBytes *signature)
-{
-	g_autofree gchar *data_path = g_build_filename(person->home, "data.bin", NULL);
-	g_autofree gchar *sig_path = g_build_filename(person->home, "data.asc", NULL);
-	g_autoptr(GpgResult) result = NULL;
-	const gchar *valid;
-	g_autoptr(GError) error = NULL;
-
-	g_file_set_contents(data_path, g_bytes_get_data(data, NULL), (gssize)g_bytes_get_size(data),
-			    &error);
-	g_assert_no_error(error);
-	g_file_set_contents(sig_path, g_bytes_get_data(signature, NULL),
-			    (gssize)g_bytes_get_size(signature), &error);
-	g_assert_no_error(error);
-	result = gpg_in(person->home, NULL, "--verify", sig_path, data_path, NULL);
-	valid = strstr(result->err, "[GNUPG:] VALIDSIG ");
-	if (result->status != 0 || valid == NULL)
-		return NULL;
-	return g_strndup(valid + strlen("[GNUPG:] VALIDSIG "), 40);
+	return pgl_test_gpg_encrypt(person->gpg, sign ? person->fingerprint : NULL, recipients,
+				    data);
 }
 
 /* ---- fixture --------------------------------------------------------------------------------- */
@@ -954,7 +778,8 @@ static gchar *
 make_signed(Person *signer, const gchar *entity, const gchar *boundary)
 {
 	g_autoptr(GBytes) canonical = crlf(entity);
-	g_autoptr(GBytes) signature = gpg_detach_sign(signer, canonical);
+	g_autoptr(GBytes) signature = pgl_test_gpg_sign_detached(
+		signer->gpg, signer->fingerprint, canonical, 0, "--digest-algo", "SHA256", NULL);
 	g_autofree gchar *sig_text = string_from_bytes(signature);
 
 	return g_strdup_printf("Content-Type: multipart/signed; micalg=pgp-sha256;\n"
@@ -1135,14 +960,15 @@ test_gpg_inline(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	Person *alice = person_get("alice");
 	g_autoptr(GBytes) text = bytes_from_string(ALICE_TEXT);
-	g_autoptr(GpgResult) clearsigned = gpg_in(alice->home, text, "--clearsign",
-						  "--local-user", alice->fingerprint, NULL);
+	g_autoptr(PglTestGpgResult) clearsigned =
+		pgl_test_gpg_run(alice->gpg, text, "--clearsign", "--local-user", alice->fingerprint,
+				 NULL);
 	g_autoptr(GBytes) encrypted = gpg_encrypt_to_list(alice, text, TRUE);
 	g_autofree gchar *header = outer_header(ALICE_SUBJECT);
 	const gchar *part_header = "Content-Type: text/plain; charset=utf-8\n"
 				   "Content-Transfer-Encoding: 8bit\n\n";
 
-	gpg_ok(clearsigned);
+	pgl_test_gpg_assert_ok(clearsigned);
 	for (guint i = 0; i < 2; i++) {
 		g_autofree gchar *block = string_from_bytes(i == 0 ? clearsigned->out : encrypted);
 		g_autofree gchar *body = g_strconcat(part_header, block, NULL);
@@ -1202,25 +1028,20 @@ gpg_read_encrypted(Person *person, GBytes *message, gchar **signer_out)
 	const gchar *begin = strstr(text, "-----BEGIN PGP MESSAGE-----");
 	const gchar *end = strstr(text, "-----END PGP MESSAGE-----");
 	g_autoptr(GBytes) armored = NULL;
-	g_autoptr(GpgResult) result = NULL;
-	const gchar *valid;
+	g_autoptr(GBytes) plaintext = NULL;
+	g_autofree gchar *status = NULL;
+	g_auto(GStrv) valid = NULL;
 
 	g_assert_nonnull(begin);
 	g_assert_nonnull(end);
 	armored = g_bytes_new(begin, (gsize)(end - begin) + strlen("-----END PGP MESSAGE-----\n"));
-	result = gpg_in(person->home, armored, "--decrypt", NULL);
-	valid = strstr(result->err, "[GNUPG:] VALIDSIG ");
+	plaintext = pgl_test_gpg_decrypt(person->gpg, armored, &status);
+	valid = pgl_test_gpg_status_args(status, "VALIDSIG");
 	if (signer_out != NULL)
-		*signer_out = valid != NULL ? g_strndup(valid + strlen("[GNUPG:] VALIDSIG "), 40)
-					    : NULL;
-	/* with hidden recipients gpg exits 2 after a failed try on someone else's session key
-	 * packet, even when it then decrypts: judge by the status lines */
-	if (!has_status(result->err, "DECRYPTION_OKAY") || !has_status(result->err, "GOODMDC") ||
-	    has_status(result->err, "DECRYPTION_FAILED")) {
-		g_test_message("%s cannot decrypt: %s", person->name, result->err);
-		return NULL;
-	}
-	return g_bytes_ref(result->out);
+		*signer_out = valid != NULL && valid[0] != NULL ? g_strdup(valid[0]) : NULL;
+	if (plaintext == NULL)
+		g_test_message("%s cannot decrypt: %s", person->name, status);
+	return g_steal_pointer(&plaintext);
 }
 
 /* A message with the list's outgoing header fields and @entity as body */
@@ -1336,7 +1157,8 @@ test_gpg_outgoing_round_trip(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(GBytes) raw = alice_signed_post();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PglPgpKeyring) bob_keyring = pgl_pgp_keyring_new(&error);
-	g_autoptr(GBytes) bob_secret = person_secret_key(person_get("bob"));
+	g_autoptr(GBytes) bob_secret =
+		pgl_test_gpg_export(person_get("bob")->gpg, person_get("bob")->fingerprint, TRUE);
 	g_autofree gchar *bob_fpr = NULL;
 	g_autoptr(PglPgpMimeOpened) opened = NULL;
 	g_autoptr(GMimeMessage) message = NULL;
@@ -1421,12 +1243,9 @@ test_gpg_keep_original_signature(Fixture *fixture, gconstpointer user_data)
 	GBytes *posts[2];
 	const gchar *to_bob[] = {person_get("bob")->fingerprint, NULL};
 
-	g_autoptr(GpgResult) imported = NULL;
 
 	/* Bob knows Alice's key, as a subscriber of the list would */
-	imported = gpg_in(person_get("bob")->home, person_get("alice")->public_key, "--import",
-			  NULL);
-	gpg_ok(imported);
+	pgl_test_gpg_import(person_get("bob")->gpg, person_get("alice")->public_key);
 	posts[0] = alice_signed_post();
 	posts[1] = message_bytes(header, encrypted_body);
 	for (guint i = 0; i < G_N_ELEMENTS(posts); i++) {
@@ -1473,7 +1292,8 @@ test_gpg_keep_original_signature(Fixture *fixture, gconstpointer user_data)
 			g_string_free(lf, TRUE);
 		}
 		g_assert_true(g_bytes_equal(signed_bytes, canonical_entity));
-		poster = gpg_verify_detached(person_get("bob"), signed_bytes, signature);
+		poster = pgl_test_gpg_verify_detached(person_get("bob")->gpg, signed_bytes,
+						      signature);
 		g_assert_cmpstr(poster, ==, person_get("alice")->fingerprint);
 		g_bytes_unref(posts[i]);
 	}
@@ -1508,7 +1328,7 @@ test_gpg_build_signed(Fixture *fixture, gconstpointer user_data)
 		g_assert_cmpint((guchar)*p, <, 0x80);
 	boundary = boundary_of(sent_text, "multipart/signed");
 	split_signed(sent_text, boundary, &signed_bytes, &signature);
-	signer = gpg_verify_detached(person_get("bob"), signed_bytes, signature);
+	signer = pgl_test_gpg_verify_detached(person_get("bob")->gpg, signed_bytes, signature);
 	g_assert_cmpstr(signer, ==, list_get()->fingerprint);
 
 	/* and the engine reads it as §5 signed by the list */
@@ -1704,11 +1524,11 @@ malformed_cases(void)
 	/* inline: text outside the signed block */
 	{
 		g_autoptr(GBytes) text = bytes_from_string(ALICE_TEXT);
-		g_autoptr(GpgResult) clearsigned = gpg_in(alice->home, text, "--clearsign",
-							  "--local-user", alice->fingerprint, NULL);
+		g_autoptr(PglTestGpgResult) clearsigned = pgl_test_gpg_run(
+			alice->gpg, text, "--clearsign", "--local-user", alice->fingerprint, NULL);
 		g_autofree gchar *block = NULL;
 
-		gpg_ok(clearsigned);
+		pgl_test_gpg_assert_ok(clearsigned);
 		block = string_from_bytes(clearsigned->out);
 		g_ptr_array_add(cases,
 				malformed_new("inline-text-around", WANT_PARTIAL, 0, 0,
@@ -1720,11 +1540,11 @@ malformed_cases(void)
 	/* an armored message that is neither encrypted nor signed (gpg --store) */
 	{
 		g_autoptr(GBytes) text = bytes_from_string(ALICE_TEXT);
-		g_autoptr(GpgResult) stored = gpg_in(alice->home, text, "--armor", "--store",
-						     NULL);
+		g_autoptr(PglTestGpgResult) stored = pgl_test_gpg_run(alice->gpg, text, "--armor",
+								      "--store", NULL);
 		g_autofree gchar *block = NULL;
 
-		gpg_ok(stored);
+		pgl_test_gpg_assert_ok(stored);
 		block = string_from_bytes(stored->out);
 		g_ptr_array_add(cases,
 				malformed_new("inline-literal-only", WANT_ERROR, PGL_PGP_ERROR,
@@ -1866,21 +1686,22 @@ test_malformed_decrypted(Fixture *fixture, gconstpointer user_data)
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GBytes) plaintext = crlf(cases[i].plaintext);
-		g_autoptr(GpgResult) made = NULL;
+		g_autoptr(PglTestGpgResult) made = NULL;
 		g_autofree gchar *body = NULL;
 		g_autoptr(GBytes) raw = NULL;
 		g_autoptr(GError) error = NULL;
 		g_autoptr(PglPgpMimeOpened) opened = NULL;
 
 		if (g_str_equal(cases[i].name, "not-encrypted"))
-			made = gpg_in(alice->home, plaintext, "--armor", "--sign", "--local-user",
-				      alice->fingerprint, NULL);
+			made = pgl_test_gpg_run(alice->gpg, plaintext, "--armor", "--sign",
+						"--local-user", alice->fingerprint, NULL);
 		else
-			made = gpg_in(alice->home, plaintext, "--armor", "--encrypt", "--sign",
-				      "--compress-level", cases[i].compress ? "9" : "0",
-				      "--recipient", list_get()->fingerprint, "--local-user",
-				      alice->fingerprint, NULL);
-		gpg_ok(made);
+			made = pgl_test_gpg_run(alice->gpg, plaintext, "--armor", "--encrypt",
+						"--sign", "--compress-level",
+						cases[i].compress ? "9" : "0", "--recipient",
+						list_get()->fingerprint, "--local-user",
+						alice->fingerprint, NULL);
+		pgl_test_gpg_assert_ok(made);
 		body = make_encrypted(made->out, "enc-b");
 		raw = message_bytes(header, body);
 		g_assert_cmpuint(g_bytes_get_size(raw), <, 64 * 1024);
@@ -1903,8 +1724,7 @@ test_keys(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	Person *alice = person_get("alice");
 	g_autofree gchar *public_key = string_from_bytes(alice->public_key);
-	g_autoptr(GpgResult) secret = gpg_in(alice->home, NULL, "--armor", "--export-secret-keys",
-					     alice->fingerprint, NULL);
+	g_autoptr(GBytes) secret = pgl_test_gpg_export(alice->gpg, alice->fingerprint, TRUE);
 	g_autofree gchar *secret_key = NULL;
 	g_autofree gchar *header = outer_header("keys");
 	g_autofree gchar *body = NULL;
@@ -1920,8 +1740,7 @@ test_keys(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(GBytes) revoked = NULL;
 	const PglPgpMimeKey *certificate;
 
-	gpg_ok(secret);
-	secret_key = string_from_bytes(secret->out);
+	secret_key = string_from_bytes(secret);
 	revocation = read_file("corpus", "mailman-pgp-rsa_1024.revoc.asc");
 	revocation_text = string_from_bytes(revocation);
 	body = g_strdup_printf("Content-Type: multipart/mixed; boundary=\"k\"\n\n"

@@ -6,13 +6,13 @@
  * verdict, every PglPgpError code that can be provoked from outside, the PKESK key-ID rewriting
  * and the replay digest are covered, and the real keys of tests/data/pgp/corpus are inspected.
  *
- * Each person ("alice", "bob", ...) has a GNUPGHOME of its own under one temporary directory,
- * made the first time a test needs that person (so `-p` runs only generate what they use) and
- * shared by the later tests; at the end every person's gpg-agent is stopped
- * (`gpgconf --kill all` under its GNUPGHOME) and the directory removed. gpg runs with
- * `--batch --pinentry-mode loopback --passphrase ''`, DISPLAY/GPG_TTY unset, and
- * `--no-autostart` for everything that needs no secret key. Keys made "in the past" use
- * `--faked-system-time`. No secret key is committed: they are all generated here.
+ * Each person ("alice", "bob", ...) has a GNUPGHOME of its own (tests/support/pgl-test-gpg.h)
+ * under one temporary directory, made the first time a test needs that person (so `-p` runs
+ * only generate what they use) and shared by the later tests; at the end every person's
+ * gpg-agent is stopped (`gpgconf --kill all` under its GNUPGHOME) and the directory removed.
+ * gpg runs with `--batch --pinentry-mode loopback --passphrase ''`, DISPLAY/GPG_TTY unset. Keys
+ * made "in the past" use `--faked-system-time`. No secret key is committed: they are all
+ * generated here.
  *
  * PGL_PGP_ERROR_SIGN, _ENCRYPT and _FAILED stand for RNP failing inside an operation whose
  * inputs were all checked (signing key present, unlocked and usable; recipients usable); no
@@ -22,6 +22,7 @@
  */
 #include "pgp/pgl-pgp-packet.h"
 #include "pgp/pgl-pgp.h"
+#include "support/pgl-test-gpg.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -38,7 +39,7 @@
 typedef struct {
 	gchar *name;
 	gchar *address;
-	gchar *home;			/* (owned) its GNUPGHOME */
+	PglTestGpg *gpg;		/* (owned) its GNUPGHOME */
 	gchar *fingerprint;		/* (owned) primary key */
 	gchar *signing_fingerprint;	/* (owned) (nullable) henry: the revoked signing subkey */
 	GBytes *public_key;		/* (owned) armored, as exported at the end of its making */
@@ -87,149 +88,14 @@ read_data_file(const gchar *name)
 	return g_bytes_new_take(contents, len);
 }
 
-/* ---- running gpg ---------------------------------------------------------------------- */
-
-typedef struct {
-	gint status;   /* exit status, -1 if killed */
-	GBytes *out;   /* (owned) stdout */
-	gchar *err;    /* (owned) stderr: messages and --status-fd lines */
-} GpgResult;
-
-static void
-gpg_result_free(GpgResult *result)
-{
-	g_clear_pointer(&result->out, g_bytes_unref);
-	g_free(result->err);
-	g_free(result);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpgResult, gpg_result_free)
-
-static GpgResult *
-run_program(const gchar *home, GBytes *input, GPtrArray *argv)
-{
-	g_autoptr(GSubprocessLauncher) launcher = NULL;
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GBytes) err = NULL;
-	g_autoptr(GBytes) no_input = g_bytes_new_static("", 0);
-	g_autoptr(GError) error = NULL;
-	GpgResult *result = g_new0(GpgResult, 1);
-
-	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
-					     G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_subprocess_launcher_unsetenv(launcher, "DISPLAY");
-	g_subprocess_launcher_unsetenv(launcher, "GPG_TTY");
-	g_subprocess_launcher_unsetenv(launcher, "GPG_AGENT_INFO");
-	g_subprocess_launcher_setenv(launcher, "GNUPGHOME", home, TRUE);
-	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
-	g_ptr_array_add(argv, NULL);
-	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate(process, input != NULL ? input : no_input, NULL, &result->out,
-				 &err, &error);
-	g_assert_no_error(error);
-	result->err = g_strndup(g_bytes_get_data(err, NULL), g_bytes_get_size(err));
-	result->status = g_subprocess_get_if_exited(process) ? g_subprocess_get_exit_status(process)
-							     : -1;
-	return result;
-}
-
-/* Runs gpg in @home with the test's standard options; @agent FALSE adds --no-autostart. The
- * variable arguments are gpg's further arguments, NULL-terminated. */
-static GpgResult *
-gpg_in(const gchar *home, gboolean agent, GBytes *input, ...)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	const gchar *arg;
-	va_list args;
-
-	g_ptr_array_add(argv, "gpg");
-	g_ptr_array_add(argv, "--homedir");
-	g_ptr_array_add(argv, (gpointer)home);
-	g_ptr_array_add(argv, "--batch");
-	g_ptr_array_add(argv, "--no-tty");
-	g_ptr_array_add(argv, "--yes");
-	g_ptr_array_add(argv, "--pinentry-mode");
-	g_ptr_array_add(argv, "loopback");
-	g_ptr_array_add(argv, "--passphrase");
-	g_ptr_array_add(argv, "");
-	g_ptr_array_add(argv, "--status-fd");
-	g_ptr_array_add(argv, "2");
-	g_ptr_array_add(argv, "--trust-model");
-	g_ptr_array_add(argv, "always");
-	if (!agent)
-		g_ptr_array_add(argv, "--no-autostart");
-	va_start(args, input);
-	while ((arg = va_arg(args, const gchar *)) != NULL)
-		g_ptr_array_add(argv, (gpointer)arg);
-	va_end(args);
-	return run_program(home, input, argv);
-}
-
-#define gpg_ok(result)                                                                          \
-	G_STMT_START                                                                            \
-	{                                                                                       \
-		if ((result)->status != 0)                                                      \
-			g_error("gpg failed (%d): %s", (result)->status, (result)->err);        \
-	}                                                                                       \
-	G_STMT_END
-
-static gboolean
-has_status(const gchar *err, const gchar *keyword)
-{
-	g_autofree gchar *needle = g_strdup_printf("[GNUPG:] %s", keyword);
-
-	return strstr(err, needle) != NULL;
-}
-
-static gchar *
-faked_time(gint64 when)
-{
-	return g_strdup_printf("%" G_GINT64_FORMAT "!", when);
-}
-
-/* The fingerprints of a key as gpg lists them: primary first, then subkeys in order. */
-static GStrv
-gpg_fingerprints(const gchar *home, const gchar *who)
-{
-	g_autoptr(GpgResult) result = gpg_in(home, FALSE, NULL, "--with-colons",
-					     "--fingerprint", "--list-keys", who, NULL);
-	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-	g_auto(GStrv) lines = NULL;
-
-	gpg_ok(result);
-	lines = g_strsplit(g_bytes_get_data(result->out, NULL) != NULL
-				   ? (const gchar *)g_bytes_get_data(result->out, NULL)
-				   : "",
-			   "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		g_auto(GStrv) fields = NULL;
-
-		if (!g_str_has_prefix(lines[i], "fpr:"))
-			continue;
-		fields = g_strsplit(lines[i], ":", -1);
-		if (g_strv_length(fields) > 9)
-			g_strv_builder_add(builder, fields[9]);
-	}
-	return g_strv_builder_end(builder);
-}
-
 /* ---- the people ----------------------------------------------------------------------- */
 
 static void
 person_free(Person *person)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GpgResult) result = NULL;
-
-	g_ptr_array_add(argv, "gpgconf");
-	g_ptr_array_add(argv, "--kill");
-	g_ptr_array_add(argv, "all");
-	result = run_program(person->home, NULL, argv);
+	g_clear_pointer(&person->gpg, pgl_test_gpg_free);
 	g_free(person->name);
 	g_free(person->address);
-	g_free(person->home);
 	g_free(person->fingerprint);
 	g_free(person->signing_fingerprint);
 	g_clear_pointer(&person->public_key, g_bytes_unref);
@@ -244,60 +110,11 @@ static void
 generate_key(Person *person, const gchar *algorithm, const gchar *usage, const gchar *expire,
 	     gint64 when)
 {
-	g_autofree gchar *time = faked_time(when);
 	g_autofree gchar *user_id = g_strdup_printf("%c%s <%s>", g_ascii_toupper(person->name[0]),
 						   person->name + 1, person->address);
-	g_autoptr(GpgResult) result = NULL;
-	g_auto(GStrv) fingerprints = NULL;
 
-	result = gpg_in(person->home, TRUE, NULL, "--faked-system-time", time, "--quick-gen-key",
-			user_id, algorithm, usage, expire, NULL);
-	gpg_ok(result);
-	fingerprints = gpg_fingerprints(person->home, person->address);
-	g_assert_cmpuint(g_strv_length(fingerprints), >=, 1);
-	person->fingerprint = g_strdup(fingerprints[0]);
-}
-
-static void
-add_subkey(Person *person, const gchar *algorithm, const gchar *usage, const gchar *expire,
-	   gint64 when)
-{
-	g_autofree gchar *time = faked_time(when);
-	g_autoptr(GpgResult) result = gpg_in(person->home, TRUE, NULL, "--faked-system-time", time,
-					     "--quick-add-key", person->fingerprint, algorithm,
-					     usage, expire, NULL);
-
-	gpg_ok(result);
-}
-
-static GBytes *
-export_public(Person *person)
-{
-	g_autoptr(GpgResult) result = gpg_in(person->home, FALSE, NULL, "--armor", "--export",
-					     person->fingerprint, NULL);
-
-	gpg_ok(result);
-	g_assert_cmpuint(g_bytes_get_size(result->out), >, 0);
-	return g_bytes_ref(result->out);
-}
-
-/* A detached armored signature over @data by @signer ("FPR!" for a given subkey), made at
- * @when (0: now); extra gpg arguments may follow, NULL-terminated. */
-static GBytes *
-gpg_sign_detached_at(Person *person, const gchar *signer, GBytes *data, gint64 when,
-		     const gchar *extra)
-{
-	g_autofree gchar *time = faked_time(when);
-	g_autoptr(GpgResult) result = NULL;
-
-	if (when != 0)
-		result = gpg_in(person->home, TRUE, data, "--faked-system-time", time, "-u", signer,
-				"--armor", "--detach-sign", extra, NULL);
-	else
-		result = gpg_in(person->home, TRUE, data, "-u", signer, "--armor", "--detach-sign",
-				extra, NULL);
-	gpg_ok(result);
-	return g_bytes_ref(result->out);
+	person->fingerprint = pgl_test_gpg_generate(person->gpg, user_id, algorithm, usage, expire,
+						    when);
 }
 
 static void
@@ -306,7 +123,8 @@ make_alice_like(Person *person, const gchar *algorithm, const gchar *encryption)
 	gint64 born = now_seconds() - 30 * DAY;
 
 	generate_key(person, algorithm, "sign,cert", "never", born);
-	add_subkey(person, encryption, "encr", "never", born);
+	pgl_test_gpg_add_subkey(person->gpg, person->fingerprint, encryption, "encr", "never",
+				born);
 }
 
 static void
@@ -314,55 +132,42 @@ make_erin(Person *person)
 {
 	/* born 2020, expired 2021; signed while the key was good */
 	generate_key(person, "ed25519", "sign,cert", "1y", PAST);
-	add_subkey(person, "cv25519", "encr", "1y", PAST);
+	pgl_test_gpg_add_subkey(person->gpg, person->fingerprint, "cv25519", "encr", "1y", PAST);
 	person->signed_data = bytes_from_string("signed by erin in 2020\r\n");
-	person->signature = gpg_sign_detached_at(person, person->fingerprint, person->signed_data,
-						 PAST + 180 * DAY, NULL);
+	person->signature = pgl_test_gpg_sign_detached(person->gpg, person->fingerprint,
+						       person->signed_data, PAST + 180 * DAY,
+						       NULL);
 }
 
 static void
 make_frank(Person *person)
 {
-	g_autofree gchar *time = faked_time(PAST + 30 * DAY);
-	g_autoptr(GpgResult) result = NULL;
+	g_autofree gchar *time = g_strdup_printf("%" G_GINT64_FORMAT "!", (gint64)PAST + 30 * DAY);
+	g_autoptr(PglTestGpgResult) result = NULL;
 
 	/* born 2020 without expiry, signs in 2022; then, with a self-signature dated one month
 	 * after his key's birth, makes it expire in 2021: the signature is later than that */
 	generate_key(person, "ed25519", "sign,cert", "never", PAST);
-	add_subkey(person, "cv25519", "encr", "never", PAST);
+	pgl_test_gpg_add_subkey(person->gpg, person->fingerprint, "cv25519", "encr", "never",
+				PAST);
 	person->signed_data = bytes_from_string("signed by frank in 2022\r\n");
-	person->signature = gpg_sign_detached_at(person, person->fingerprint, person->signed_data,
-						 PAST + 2 * YEAR, NULL);
-	result = gpg_in(person->home, TRUE, NULL, "--faked-system-time", time,
-			"--quick-set-expire", person->fingerprint, "1y", NULL);
-	gpg_ok(result);
+	person->signature = pgl_test_gpg_sign_detached(person->gpg, person->fingerprint,
+						       person->signed_data, PAST + 2 * YEAR, NULL);
+	result = pgl_test_gpg_run(person->gpg, NULL, "--faked-system-time", time,
+				  "--quick-set-expire", person->fingerprint, "1y", NULL);
+	pgl_test_gpg_assert_ok(result);
 }
 
 static void
 make_grace(Person *person)
 {
-	g_autofree gchar *path = NULL;
-	g_autofree gchar *text = NULL;
-	g_autoptr(GpgResult) result = NULL;
-	g_autoptr(GError) error = NULL;
-	GString *fixed;
-
 	make_alice_like(person, "ed25519", "cv25519");
 	person->signed_data = bytes_from_string("signed by grace before her revocation\r\n");
-	person->signature = gpg_sign_detached_at(person, person->fingerprint, person->signed_data,
-						 0, NULL);
-	person->public_before = export_public(person);
-	/* gpg made a revocation certificate at key generation; its armor line is prefixed with
-	 * ':' against accidental import */
-	path = g_strdup_printf("%s/openpgp-revocs.d/%s.rev", person->home, person->fingerprint);
-	g_file_get_contents(path, &text, NULL, &error);
-	g_assert_no_error(error);
-	fixed = g_string_new(text);
-	g_string_replace(fixed, ":-----BEGIN PGP PUBLIC KEY BLOCK-----",
-			 "-----BEGIN PGP PUBLIC KEY BLOCK-----", 1);
-	person->revocation = g_string_free_to_bytes(fixed);
-	result = gpg_in(person->home, FALSE, person->revocation, "--import", NULL);
-	gpg_ok(result);
+	person->signature = pgl_test_gpg_sign_detached(person->gpg, person->fingerprint,
+						       person->signed_data, 0, NULL);
+	person->public_before = pgl_test_gpg_export(person->gpg, person->fingerprint, FALSE);
+	/* with the revocation certificate gpg made at key generation */
+	person->revocation = pgl_test_gpg_revoke(person->gpg, person->fingerprint);
 }
 
 static void
@@ -370,25 +175,26 @@ make_henry(Person *person)
 {
 	gint64 born = now_seconds() - 30 * DAY;
 	g_autofree gchar *signer = NULL;
-	g_autoptr(GpgResult) result = NULL;
+	g_autoptr(PglTestGpgResult) result = NULL;
 	g_autoptr(GBytes) commands = NULL;
 	g_auto(GStrv) fingerprints = NULL;
 
 	/* certify-only primary, a signing subkey (key 1), an encryption subkey (key 2) */
 	generate_key(person, "ed25519", "cert", "never", born);
-	add_subkey(person, "ed25519", "sign", "never", born);
-	add_subkey(person, "cv25519", "encr", "never", born);
-	fingerprints = gpg_fingerprints(person->home, person->fingerprint);
+	pgl_test_gpg_add_subkey(person->gpg, person->fingerprint, "ed25519", "sign", "never", born);
+	pgl_test_gpg_add_subkey(person->gpg, person->fingerprint, "cv25519", "encr", "never", born);
+	fingerprints = pgl_test_gpg_fingerprints(person->gpg, person->fingerprint);
 	g_assert_cmpuint(g_strv_length(fingerprints), ==, 3);
 	person->signing_fingerprint = g_strdup(fingerprints[1]);
 	signer = g_strdup_printf("%s!", person->signing_fingerprint);
 	person->signed_data = bytes_from_string("signed by henry's signing subkey\r\n");
-	person->signature = gpg_sign_detached_at(person, signer, person->signed_data, 0, NULL);
+	person->signature = pgl_test_gpg_sign_detached(person->gpg, signer, person->signed_data,
+						       0, NULL);
 	/* revoke the signing subkey: select it, revkey, confirm, reason 0, no text, confirm */
 	commands = bytes_from_string("key 1\nrevkey\ny\n0\n\ny\nsave\n");
-	result = gpg_in(person->home, TRUE, commands, "--command-fd", "0", "--edit-key",
-			person->fingerprint, NULL);
-	gpg_ok(result);
+	result = pgl_test_gpg_run(person->gpg, commands, "--command-fd", "0", "--edit-key",
+				  person->fingerprint, NULL);
+	pgl_test_gpg_assert_ok(result);
 }
 
 /* The person @name, made on first use. */
@@ -402,8 +208,7 @@ person_get(const gchar *name)
 	person = g_new0(Person, 1);
 	person->name = g_strdup(name);
 	person->address = g_strdup_printf("%s@example.org", name);
-	person->home = g_build_filename(test_root, name, NULL);
-	g_assert_cmpint(g_mkdir_with_parents(person->home, 0700), ==, 0);
+	person->gpg = pgl_test_gpg_new(test_root);
 	if (g_str_equal(name, "bob"))
 		make_alice_like(person, "rsa2048", "rsa2048");
 	else if (g_str_equal(name, "erin"))
@@ -418,7 +223,7 @@ person_get(const gchar *name)
 		generate_key(person, "ed25519", "sign,cert", "never", now_seconds() - 30 * DAY);
 	else /* alice, carol, dave */
 		make_alice_like(person, "ed25519", "cv25519");
-	person->public_key = export_public(person);
+	person->public_key = pgl_test_gpg_export(person->gpg, person->fingerprint, FALSE);
 	g_hash_table_insert(people, person->name, person);
 	return person;
 }
@@ -460,14 +265,18 @@ list_keyring(const gchar *first, ...)
 	return g_steal_pointer(&keyring);
 }
 
+/* A detached armored signature over @data by @person's primary key, made at @when (0: now). */
+static GBytes *
+person_sign(Person *person, GBytes *data, gint64 when)
+{
+	return pgl_test_gpg_sign_detached(person->gpg, person->fingerprint, data, when, NULL);
+}
+
 /* Makes @person's gpg know the list's public key. */
 static void
 person_import_list_key(Person *person)
 {
-	g_autoptr(GpgResult) result = gpg_in(person->home, FALSE, list_get()->public_key,
-					     "--import", NULL);
-
-	gpg_ok(result);
+	pgl_test_gpg_import(person->gpg, list_get()->public_key);
 }
 
 static PglPgpSignature *
@@ -727,8 +536,8 @@ test_keygen_ed25519(void)
 	g_autoptr(PglPgpKeyInfo) info = NULL;
 	g_autoptr(PglPgpKeyInfo) secret_info = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *home = g_build_filename(test_root, "keygen", NULL);
-	g_autoptr(GpgResult) result = NULL;
+	g_autoptr(PglTestGpg) gpg = pgl_test_gpg_new(test_root);
+	g_autoptr(PglTestGpgResult) result = NULL;
 	const PglPgpUserId *user_id;
 	g_auto(GStrv) lines = NULL;
 	guint n_pub = 0;
@@ -777,10 +586,9 @@ test_keygen_ed25519(void)
 
 	/* gpg's view: ed25519 primary (sign, certify), cv25519 subkey (encrypt), no expiry on
 	 * either (field 7 empty), both user IDs valid */
-	g_assert_cmpint(g_mkdir_with_parents(home, 0700), ==, 0);
-	result = gpg_in(home, FALSE, pair->public_key, "--with-colons", "--import-options",
-			"show-only", "--import", NULL);
-	gpg_ok(result);
+	result = pgl_test_gpg_run(gpg, pair->public_key, "--with-colons", "--import-options",
+				  "show-only", "--import", NULL);
+	pgl_test_gpg_assert_ok(result);
 	lines = g_strsplit(g_bytes_get_data(result->out, NULL), "\n", -1);
 	for (guint i = 0; lines[i] != NULL; i++) {
 		g_auto(GStrv) fields = g_strsplit(lines[i], ":", -1);
@@ -916,7 +724,7 @@ test_key_inspect_gpg(gconstpointer user_data)
 	Person *person = person_get(name);
 	g_autoptr(PglPgpKeyInfo) info = NULL;
 	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) fingerprints = gpg_fingerprints(person->home, person->fingerprint);
+	g_auto(GStrv) fingerprints = pgl_test_gpg_fingerprints(person->gpg, person->fingerprint);
 	g_autofree gchar *upper = g_ascii_strup(person->address, -1);
 
 	info = pgl_pgp_key_validate(person->public_key, 0, &error);
@@ -954,10 +762,11 @@ static void
 test_key_validate_refused(void)
 {
 	Person *alice = person_get("alice");
-	g_autoptr(GpgResult) secret = gpg_in(alice->home, TRUE, NULL, "--armor",
-					     "--export-secret-keys", alice->fingerprint, NULL);
-	g_autoptr(GpgResult) binary = gpg_in(alice->home, FALSE, NULL, "--export",
-					     alice->fingerprint, NULL);
+	g_autoptr(PglTestGpgResult) secret = pgl_test_gpg_run(alice->gpg, NULL, "--armor",
+							      "--export-secret-keys",
+							      alice->fingerprint, NULL);
+	g_autoptr(PglTestGpgResult) binary = pgl_test_gpg_run(alice->gpg, NULL, "--export",
+							      alice->fingerprint, NULL);
 	g_autoptr(GBytes) two = concat_bytes(alice->public_key, person_get("bob")->public_key);
 	g_autoptr(GBytes) garbage = bytes_from_string("this is not a key\n");
 	g_autoptr(GBytes) bad_armor = bytes_from_string(
@@ -981,8 +790,8 @@ test_key_validate_refused(void)
 		{"revoked", person_get("grace")->public_key, PGL_PGP_ERROR_NOT_USABLE},
 	};
 
-	gpg_ok(secret);
-	gpg_ok(binary);
+	pgl_test_gpg_assert_ok(secret);
+	pgl_test_gpg_assert_ok(binary);
 	cases[0].blob = secret->out;
 	truncated = g_bytes_new_from_bytes(binary->out, 0, g_bytes_get_size(binary->out) / 2);
 	cases[5].blob = truncated;
@@ -1092,9 +901,10 @@ test_key_guess_contents(void)
 {
 	Person *alice = person_get("alice");
 	g_autoptr(GBytes) text = bytes_from_string("hello\n");
-	g_autoptr(GpgResult) message = gpg_in(alice->home, TRUE, text, "--armor", "--sign", NULL);
+	g_autoptr(PglTestGpgResult) message = pgl_test_gpg_run(alice->gpg, text, "--armor",
+							       "--sign", NULL);
 
-	gpg_ok(message);
+	pgl_test_gpg_assert_ok(message);
 	g_assert_cmpint(pgl_pgp_guess_contents(alice->public_key), ==, PGL_PGP_CONTENTS_PUBLIC_KEY);
 	g_assert_cmpint(pgl_pgp_guess_contents(list_get()->secret_key), ==,
 			PGL_PGP_CONTENTS_SECRET_KEY);
@@ -1314,8 +1124,8 @@ test_verify_good(void)
 	Person *alice = person_get("alice");
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	g_autoptr(GBytes) data = bytes_from_string("Hello, list!\r\n");
-	g_autoptr(GBytes) signature = gpg_sign_detached_at(alice, alice->fingerprint, data, 0,
-							   "--digest-algo=SHA512");
+	g_autoptr(GBytes) signature = pgl_test_gpg_sign_detached(
+		alice->gpg, alice->fingerprint, data, 0, "--digest-algo=SHA512", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) signatures = NULL;
 	PglPgpSignature *result;
@@ -1340,8 +1150,7 @@ test_verify_unknown_key(void)
 	Person *alice = person_get("alice");
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("bob", NULL);
 	g_autoptr(GBytes) data = bytes_from_string("Hello, list!\r\n");
-	g_autoptr(GBytes) signature = gpg_sign_detached_at(alice, alice->fingerprint, data, 0,
-							   NULL);
+	g_autoptr(GBytes) signature = person_sign(alice, data, 0);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) signatures = NULL;
 	PglPgpSignature *result;
@@ -1362,8 +1171,7 @@ test_verify_bad(void)
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	g_autoptr(GBytes) data = bytes_from_string("Pay 10 EUR to Bob\r\n");
 	g_autoptr(GBytes) forged = bytes_from_string("Pay 99 EUR to Bob\r\n");
-	g_autoptr(GBytes) signature = gpg_sign_detached_at(alice, alice->fingerprint, data, 0,
-							   NULL);
+	g_autoptr(GBytes) signature = person_sign(alice, data, 0);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) signatures = NULL;
 	PglPgpSignature *result;
@@ -1457,10 +1265,8 @@ test_verify_too_old(void)
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	g_autoptr(GBytes) data = bytes_from_string("an old post\r\n");
 	gint64 now = now_seconds();
-	g_autoptr(GBytes) old = gpg_sign_detached_at(alice, alice->fingerprint, data, now - 7200,
-						     NULL);
-	g_autoptr(GBytes) future = gpg_sign_detached_at(alice, alice->fingerprint, data,
-							now + 7200, NULL);
+	g_autoptr(GBytes) old = person_sign(alice, data, now - 7200);
+	g_autoptr(GBytes) future = person_sign(alice, data, now + 7200);
 	static const struct {
 		gboolean future;
 		guint64 window;
@@ -1493,18 +1299,18 @@ test_verify_several(void)
 	Person *carol = person_get("carol");
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	g_autoptr(GBytes) data = bytes_from_string("two signers\r\n");
-	g_autoptr(GBytes) by_alice = gpg_sign_detached_at(alice, alice->fingerprint, data, 0,
-							  NULL);
-	g_autoptr(GBytes) by_carol = gpg_sign_detached_at(carol, carol->fingerprint, data, 0,
-							  NULL);
-	g_autoptr(GpgResult) alice_binary = gpg_in(alice->home, FALSE, by_alice, "--dearmor", NULL);
-	g_autoptr(GpgResult) carol_binary = gpg_in(alice->home, FALSE, by_carol, "--dearmor", NULL);
+	g_autoptr(GBytes) by_alice = person_sign(alice, data, 0);
+	g_autoptr(GBytes) by_carol = person_sign(carol, data, 0);
+	g_autoptr(PglTestGpgResult) alice_binary =
+		pgl_test_gpg_run(alice->gpg, by_alice, "--dearmor", NULL);
+	g_autoptr(PglTestGpgResult) carol_binary =
+		pgl_test_gpg_run(alice->gpg, by_carol, "--dearmor", NULL);
 	g_autoptr(GBytes) both = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) signatures = NULL;
 
-	gpg_ok(alice_binary);
-	gpg_ok(carol_binary);
+	pgl_test_gpg_assert_ok(alice_binary);
+	pgl_test_gpg_assert_ok(carol_binary);
 	both = concat_bytes(carol_binary->out, alice_binary->out);
 	signatures = pgl_pgp_verify_detached(keyring, data, both, NULL, &error);
 	g_assert_no_error(error);
@@ -1543,19 +1349,20 @@ test_verify_inline(void)
 	Person *alice = person_get("alice");
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	g_autoptr(GBytes) text = bytes_from_string("Inline signed text.\nSecond line.\n");
-	g_autoptr(GpgResult) signed_message = gpg_in(alice->home, TRUE, text, "--armor", "--sign",
-						     NULL);
-	g_autoptr(GpgResult) clearsigned = gpg_in(alice->home, TRUE, text, "--clearsign", NULL);
-	g_autoptr(GpgResult) literal = gpg_in(alice->home, FALSE, text, "--armor", "--store",
-					      NULL);
-	g_autoptr(GpgResult) encrypted = NULL;
+	g_autoptr(PglTestGpgResult) signed_message = pgl_test_gpg_run(alice->gpg, text, "--armor",
+								      "--sign", NULL);
+	g_autoptr(PglTestGpgResult) clearsigned = pgl_test_gpg_run(alice->gpg, text, "--clearsign",
+								   NULL);
+	g_autoptr(PglTestGpgResult) literal = pgl_test_gpg_run(alice->gpg, text, "--armor",
+							       "--store", NULL);
+	g_autoptr(PglTestGpgResult) encrypted = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) signatures = NULL;
 	g_autoptr(GBytes) content = NULL;
 
-	gpg_ok(signed_message);
-	gpg_ok(clearsigned);
-	gpg_ok(literal);
+	pgl_test_gpg_assert_ok(signed_message);
+	pgl_test_gpg_assert_ok(clearsigned);
+	pgl_test_gpg_assert_ok(literal);
 
 	signatures = pgl_pgp_verify_inline(keyring, signed_message->out, NULL, 0, &content,
 					   &error);
@@ -1601,9 +1408,9 @@ test_verify_inline(void)
 	g_assert_error(error, PGL_PGP_ERROR, PGL_PGP_ERROR_GARBAGE);
 	g_clear_error(&error);
 	person_import_list_key(alice);
-	encrypted = gpg_in(alice->home, TRUE, text, "--armor", "--sign", "--encrypt", "-r",
-			   list_get()->fingerprint, NULL);
-	gpg_ok(encrypted);
+	encrypted = pgl_test_gpg_run(alice->gpg, text, "--armor", "--sign", "--encrypt", "-r",
+				     list_get()->fingerprint, NULL);
+	pgl_test_gpg_assert_ok(encrypted);
 	signatures = pgl_pgp_verify_inline(keyring, encrypted->out, NULL, 0, NULL, &error);
 	g_assert_null(signatures);
 	g_assert_error(error, PGL_PGP_ERROR, PGL_PGP_ERROR_GARBAGE);
@@ -1630,7 +1437,7 @@ test_sign_gpg_verifies(void)
 	for (gint armor = 0; armor <= 1; armor++) {
 		g_autoptr(GBytes) signature = pgl_pgp_sign_detached(
 			keyring, list_get()->fingerprint, data, armor, &error);
-		g_autoptr(GpgResult) result = NULL;
+		g_autoptr(PglTestGpgResult) result = NULL;
 
 		g_assert_no_error(error);
 		g_assert_cmpint(g_str_has_prefix(g_bytes_get_data(signature, NULL),
@@ -1639,11 +1446,11 @@ test_sign_gpg_verifies(void)
 		g_file_set_contents(signature_path, g_bytes_get_data(signature, NULL),
 				    g_bytes_get_size(signature), &error);
 		g_assert_no_error(error);
-		result = gpg_in(alice->home, FALSE, NULL, "--verify", signature_path, data_path,
-				NULL);
-		gpg_ok(result);
-		g_assert_true(has_status(result->err, "GOODSIG"));
-		g_assert_true(has_status(result->err, validsig));
+		result = pgl_test_gpg_run(alice->gpg, NULL, "--verify", signature_path, data_path,
+					  NULL);
+		pgl_test_gpg_assert_ok(result);
+		g_assert_true(pgl_test_gpg_has_status(result->err, "GOODSIG"));
+		g_assert_true(pgl_test_gpg_has_status(result->err, validsig));
 	}
 }
 
@@ -1679,16 +1486,16 @@ test_decrypt_gpg_signed_encrypted(void)
 	Person *alice = person_get("alice");
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	g_autoptr(GBytes) text = bytes_from_string("Content-Type: text/plain\r\n\r\nA post.\r\n");
-	g_autoptr(GpgResult) encrypted = NULL;
+	g_autoptr(PglTestGpgResult) encrypted = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PglPgpDecrypted) decrypted = NULL;
 	g_autoptr(PglPgpKeyInfo) list_info = NULL;
 	PglPgpSignature *signature;
 
 	person_import_list_key(alice);
-	encrypted = gpg_in(alice->home, TRUE, text, "--armor", "--sign", "--encrypt", "-u",
-			   alice->fingerprint, "-r", list_get()->fingerprint, NULL);
-	gpg_ok(encrypted);
+	encrypted = pgl_test_gpg_run(alice->gpg, text, "--armor", "--sign", "--encrypt", "-u",
+				     alice->fingerprint, "-r", list_get()->fingerprint, NULL);
+	pgl_test_gpg_assert_ok(encrypted);
 	decrypted = pgl_pgp_decrypt(keyring, encrypted->out, NULL, 0, &error);
 	g_assert_no_error(error);
 	g_assert_true(g_bytes_equal(decrypted->plaintext, text));
@@ -1706,11 +1513,12 @@ test_decrypt_gpg_signed_encrypted(void)
 
 	/* binary works as well; an unsigned message has no signatures */
 	{
-		g_autoptr(GpgResult) binary = gpg_in(alice->home, FALSE, text, "--encrypt", "-r",
-						     list_get()->fingerprint, NULL);
+		g_autoptr(PglTestGpgResult) binary = pgl_test_gpg_run(alice->gpg, text, "--encrypt",
+								      "-r", list_get()->fingerprint,
+								      NULL);
 		g_autoptr(PglPgpDecrypted) unsigned_message = NULL;
 
-		gpg_ok(binary);
+		pgl_test_gpg_assert_ok(binary);
 		unsigned_message = pgl_pgp_decrypt(keyring, binary->out, NULL, 0, &error);
 		g_assert_no_error(error);
 		g_assert_true(g_bytes_equal(unsigned_message->plaintext, text));
@@ -1735,19 +1543,19 @@ test_decrypt_gpg_hidden(void)
 	Person *bob = person_get("bob");
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	g_autoptr(GBytes) text = bytes_from_string("hidden from the world\r\n");
-	g_autoptr(GpgResult) encrypted = NULL;
-	g_autoptr(GpgResult) bob_import = gpg_in(alice->home, FALSE, bob->public_key, "--import",
-						 NULL);
+	g_autoptr(PglTestGpgResult) encrypted = NULL;
+	g_autoptr(PglTestGpgResult) bob_import = pgl_test_gpg_run(alice->gpg, bob->public_key,
+								  "--import", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PglPgpDecrypted) decrypted = NULL;
 
-	gpg_ok(bob_import);
+	pgl_test_gpg_assert_ok(bob_import);
 	person_import_list_key(alice);
 	/* -R: hidden recipient; bob (RSA) before and the list (ECDH) after */
-	encrypted = gpg_in(alice->home, TRUE, text, "--armor", "--sign", "--encrypt", "-u",
-			   alice->fingerprint, "-R", bob->fingerprint, "-R",
-			   list_get()->fingerprint, "-R", alice->fingerprint, NULL);
-	gpg_ok(encrypted);
+	encrypted = pgl_test_gpg_run(alice->gpg, text, "--armor", "--sign", "--encrypt", "-u",
+				     alice->fingerprint, "-R", bob->fingerprint, "-R",
+				     list_get()->fingerprint, "-R", alice->fingerprint, NULL);
+	pgl_test_gpg_assert_ok(encrypted);
 	decrypted = pgl_pgp_decrypt(keyring, encrypted->out, NULL, 0, &error);
 	g_assert_no_error(error);
 	g_assert_true(decrypted->hidden_recipient);
@@ -1762,13 +1570,15 @@ test_decrypt_errors(void)
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	g_autoptr(GBytes) text = bytes_from_string("some text\r\n");
 	g_autoptr(GBytes) big = NULL;
-	g_autoptr(GpgResult) to_alice = gpg_in(alice->home, FALSE, text, "--armor", "--encrypt",
-					       "-r", alice->fingerprint, NULL);
-	g_autoptr(GpgResult) signed_only = gpg_in(alice->home, TRUE, text, "--armor", "--sign",
-						  NULL);
-	g_autoptr(GpgResult) symmetric = gpg_in(alice->home, TRUE, text, "--passphrase", "sym",
-						"--armor", "--symmetric", NULL);
-	g_autoptr(GpgResult) compressed = NULL;
+	g_autoptr(PglTestGpgResult) to_alice = pgl_test_gpg_run(alice->gpg, text, "--armor",
+								"--encrypt", "-r",
+								alice->fingerprint, NULL);
+	g_autoptr(PglTestGpgResult) signed_only = pgl_test_gpg_run(alice->gpg, text, "--armor",
+								   "--sign", NULL);
+	g_autoptr(PglTestGpgResult) symmetric = pgl_test_gpg_run(alice->gpg, text, "--passphrase",
+								 "sym", "--armor", "--symmetric",
+								 NULL);
+	g_autoptr(PglTestGpgResult) compressed = NULL;
 	g_autoptr(GBytes) garbage = bytes_from_string("-----BEGIN PGP MESSAGE-----\n\n%%%\n"
 						      "-----END PGP MESSAGE-----\n");
 	g_autoptr(GBytes) binary_garbage = g_bytes_new_static("\xc1\x05\x03", 3);
@@ -1776,15 +1586,15 @@ test_decrypt_errors(void)
 	g_autoptr(PglPgpDecrypted) decrypted = NULL;
 	g_autofree gchar *zeros = g_malloc0(1024 * 1024 + 1);
 
-	gpg_ok(to_alice);
-	gpg_ok(signed_only);
-	gpg_ok(symmetric);
+	pgl_test_gpg_assert_ok(to_alice);
+	pgl_test_gpg_assert_ok(signed_only);
+	pgl_test_gpg_assert_ok(symmetric);
 	person_import_list_key(alice);
 	memset(zeros, 'z', 1024 * 1024);
 	big = bytes_from_string(zeros);
-	compressed = gpg_in(alice->home, FALSE, big, "--compress-algo", "zlib", "--encrypt", "-r",
-			    list_get()->fingerprint, NULL);
-	gpg_ok(compressed);
+	compressed = pgl_test_gpg_run(alice->gpg, big, "--compress-algo", "zlib", "--encrypt", "-r",
+				      list_get()->fingerprint, NULL);
+	pgl_test_gpg_assert_ok(compressed);
 	g_assert_cmpuint(g_bytes_get_size(compressed->out), <, 64 * 1024);
 
 	decrypted = pgl_pgp_decrypt(keyring, to_alice->out, NULL, 0, &error);
@@ -1813,13 +1623,6 @@ test_decrypt_errors(void)
 	g_assert_true(g_bytes_equal(decrypted->plaintext, big));
 }
 
-/* Decrypts @ciphertext as @person with gpg; returns the result. */
-static GpgResult *
-gpg_decrypt(Person *person, GBytes *ciphertext)
-{
-	return gpg_in(person->home, TRUE, ciphertext, "--decrypt", NULL);
-}
-
 /* @person's gpg decrypts @ciphertext to @plaintext and finds the list's good signature.
  * With hidden recipients, gpg 2.2 tries its key on each wildcard PKESK in turn; every failed
  * try ("ecdh failed in gcry_cipher_decrypt: Checksum error", status NO_SECKEY) is logged as an
@@ -1829,18 +1632,18 @@ static void
 assert_gpg_reads_list_post(Person *person, GBytes *ciphertext, GBytes *plaintext,
 			   gboolean hidden)
 {
-	g_autoptr(GpgResult) result = NULL;
+	g_autoptr(PglTestGpgResult) result = NULL;
 	g_autofree gchar *validsig = g_strdup_printf("VALIDSIG %s", list_get()->fingerprint);
 
 	person_import_list_key(person);
-	result = gpg_decrypt(person, ciphertext);
+	result = pgl_test_gpg_run(person->gpg, ciphertext, "--decrypt", NULL);
 	if (result->status != 0 && !(hidden && result->status == 2))
 		g_error("%s's gpg cannot decrypt: %s", person->name, result->err);
-	g_assert_false(has_status(result->err, "DECRYPTION_FAILED"));
-	g_assert_true(has_status(result->err, "DECRYPTION_OKAY"));
-	g_assert_true(has_status(result->err, "GOODMDC"));
-	g_assert_true(has_status(result->err, "GOODSIG"));
-	g_assert_true(has_status(result->err, validsig));
+	g_assert_false(pgl_test_gpg_has_status(result->err, "DECRYPTION_FAILED"));
+	g_assert_true(pgl_test_gpg_has_status(result->err, "DECRYPTION_OKAY"));
+	g_assert_true(pgl_test_gpg_has_status(result->err, "GOODMDC"));
+	g_assert_true(pgl_test_gpg_has_status(result->err, "GOODSIG"));
+	g_assert_true(pgl_test_gpg_has_status(result->err, validsig));
 	g_assert_true(g_bytes_equal(result->out, plaintext));
 }
 
@@ -1857,8 +1660,8 @@ test_encrypt_three_recipients(void)
 				     NULL};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) encrypted = NULL;
-	g_autoptr(GpgResult) outsider = NULL;
-	g_autoptr(GpgResult) packets = NULL;
+	g_autoptr(PglTestGpgResult) outsider = NULL;
+	g_autoptr(PglTestGpgResult) packets = NULL;
 	g_autoptr(GBytes) binary = NULL;
 	g_autoptr(GArray) pkesks = NULL;
 
@@ -1870,14 +1673,14 @@ test_encrypt_three_recipients(void)
 	assert_gpg_reads_list_post(alice, encrypted, text, FALSE);
 	assert_gpg_reads_list_post(bob, encrypted, text, FALSE);
 	assert_gpg_reads_list_post(carol, encrypted, text, FALSE);
-	outsider = gpg_decrypt(dave, encrypted);
+	outsider = pgl_test_gpg_run(dave->gpg, encrypted, "--decrypt", NULL);
 	g_assert_cmpint(outsider->status, !=, 0);
-	g_assert_true(has_status(outsider->err, "DECRYPTION_FAILED"));
-	g_assert_false(has_status(outsider->err, "DECRYPTION_OKAY"));
+	g_assert_true(pgl_test_gpg_has_status(outsider->err, "DECRYPTION_FAILED"));
+	g_assert_false(pgl_test_gpg_has_status(outsider->err, "DECRYPTION_OKAY"));
 	g_assert_cmpuint(g_bytes_get_size(outsider->out), ==, 0);
 
 	/* one session key, three visible PKESKs, SEIPD v1 with MDC, no AEAD */
-	packets = gpg_in(dave->home, FALSE, encrypted, "--list-packets", NULL);
+	packets = pgl_test_gpg_run(dave->gpg, encrypted, "--list-packets", NULL);
 	g_assert_nonnull(strstr(g_bytes_get_data(packets->out, NULL), "mdc_method: 2"));
 	g_assert_null(strstr(g_bytes_get_data(packets->out, NULL), "aead"));
 	binary = pgl_pgp_encrypt(keyring, NULL, recipients, text, PGL_PGP_ENCRYPT_NONE, &error);
@@ -1915,9 +1718,9 @@ test_encrypt_hidden(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) encrypted = NULL;
 	g_autoptr(GBytes) binary = NULL;
-	g_autoptr(GpgResult) packets = NULL;
-	g_autoptr(GpgResult) outsider = NULL;
-	g_autoptr(GpgResult) carol_reads = NULL;
+	g_autoptr(PglTestGpgResult) packets = NULL;
+	g_autoptr(PglTestGpgResult) outsider = NULL;
+	g_autoptr(PglTestGpgResult) carol_reads = NULL;
 	g_autoptr(GArray) pkesks = NULL;
 
 	encrypted = pgl_pgp_encrypt(keyring, list_get()->fingerprint, recipients, text,
@@ -1926,7 +1729,7 @@ test_encrypt_hidden(void)
 	g_assert_no_error(error);
 	g_assert_true(g_str_has_prefix(g_bytes_get_data(encrypted, NULL),
 				       "-----BEGIN PGP MESSAGE-----"));
-	packets = gpg_in(dave->home, FALSE, encrypted, "--list-packets", NULL);
+	packets = pgl_test_gpg_run(dave->gpg, encrypted, "--list-packets", NULL);
 	g_assert_cmpuint(count_occurrences(g_bytes_get_data(packets->out, NULL),
 					   "keyid 0000000000000000"),
 			 ==, 3);
@@ -1937,12 +1740,12 @@ test_encrypt_hidden(void)
 	assert_gpg_reads_list_post(alice, encrypted, text, TRUE);
 	assert_gpg_reads_list_post(bob, encrypted, text, TRUE);
 	assert_gpg_reads_list_post(carol, encrypted, text, TRUE);
-	carol_reads = gpg_decrypt(carol, encrypted);
+	carol_reads = pgl_test_gpg_run(carol->gpg, encrypted, "--decrypt", NULL);
 	g_assert_nonnull(strstr(carol_reads->err, "anonymous recipient"));
-	g_assert_true(has_status(carol_reads->err, "ENC_TO 0000000000000000"));
-	outsider = gpg_decrypt(dave, encrypted);
+	g_assert_true(pgl_test_gpg_has_status(carol_reads->err, "ENC_TO 0000000000000000"));
+	outsider = pgl_test_gpg_run(dave->gpg, encrypted, "--decrypt", NULL);
 	g_assert_cmpint(outsider->status, !=, 0);
-	g_assert_false(has_status(outsider->err, "DECRYPTION_OKAY"));
+	g_assert_false(pgl_test_gpg_has_status(outsider->err, "DECRYPTION_OKAY"));
 
 	binary = pgl_pgp_encrypt(keyring, NULL, recipients, text,
 				 PGL_PGP_ENCRYPT_HIDE_RECIPIENTS, &error);
@@ -2166,17 +1969,15 @@ test_replay_digest(void)
 	g_autoptr(GBytes) data = bytes_from_string("A post that someone may replay.\r\n");
 	g_autoptr(GBytes) other_data = bytes_from_string("Another post.\r\n");
 	gint64 now = now_seconds();
-	g_autoptr(GBytes) armored = gpg_sign_detached_at(alice, alice->fingerprint, data, now - 60,
-							 NULL);
-	g_autoptr(GBytes) later = gpg_sign_detached_at(alice, alice->fingerprint, data, now - 30,
-						       NULL);
-	g_autoptr(GBytes) by_carol = gpg_sign_detached_at(carol, carol->fingerprint, data,
-							  now - 60, NULL);
-	g_autoptr(GBytes) noted = gpg_sign_detached_at(alice, alice->fingerprint, data, now - 60,
-						       "--sig-notation=replay@example.org=1");
-	g_autoptr(GBytes) other = gpg_sign_detached_at(alice, alice->fingerprint, other_data,
-						       now - 60, NULL);
-	g_autoptr(GpgResult) dearmored = gpg_in(alice->home, FALSE, armored, "--dearmor", NULL);
+	g_autoptr(GBytes) armored = person_sign(alice, data, now - 60);
+	g_autoptr(GBytes) later = person_sign(alice, data, now - 30);
+	g_autoptr(GBytes) by_carol = person_sign(carol, data, now - 60);
+	g_autoptr(GBytes) noted = pgl_test_gpg_sign_detached(
+		alice->gpg, alice->fingerprint, data, now - 60,
+		"--sig-notation=replay@example.org=1", NULL);
+	g_autoptr(GBytes) other = person_sign(alice, other_data, now - 60);
+	g_autoptr(PglTestGpgResult) dearmored = pgl_test_gpg_run(alice->gpg, armored, "--dearmor",
+								 NULL);
 	g_autoptr(GBytes) rearmored = NULL;
 	g_autoptr(GBytes) no_unhashed = NULL;
 	g_autoptr(GBytes) extra_unhashed = NULL;
@@ -2188,7 +1989,7 @@ test_replay_digest(void)
 	const gchar *reference;
 	gsize fpr_len = strlen(alice->fingerprint);
 
-	gpg_ok(dearmored);
+	pgl_test_gpg_assert_ok(dearmored);
 	for (gint i = 0; i < 8; i++) {
 		gint high = g_ascii_xdigit_value(alice->fingerprint[fpr_len - 16 + 2 * i]);
 		gint low = g_ascii_xdigit_value(alice->fingerprint[fpr_len - 16 + 2 * i + 1]);
@@ -2222,8 +2023,8 @@ test_replay_digest_encrypted(void)
 	Person *alice = person_get("alice");
 	g_autoptr(PglPgpKeyring) keyring = list_keyring("alice", NULL);
 	g_autoptr(GBytes) text = bytes_from_string("Signed and encrypted twice.\r\n");
-	g_autoptr(GpgResult) first = NULL;
-	g_autoptr(GpgResult) second = NULL;
+	g_autoptr(PglTestGpgResult) first = NULL;
+	g_autoptr(PglTestGpgResult) second = NULL;
 	g_autoptr(PglPgpDecrypted) one = NULL;
 	g_autoptr(PglPgpDecrypted) again = NULL;
 	g_autoptr(PglPgpDecrypted) other = NULL;
@@ -2231,12 +2032,12 @@ test_replay_digest_encrypted(void)
 
 	person_import_list_key(alice);
 	/* two signatures of the same text, maybe in the same second: a notation tells them apart */
-	first = gpg_in(alice->home, TRUE, text, "--sign", "--encrypt", "-r",
-		       list_get()->fingerprint, NULL);
-	second = gpg_in(alice->home, TRUE, text, "--sig-notation", "n@example.org=2", "--sign",
-			"--encrypt", "-r", list_get()->fingerprint, NULL);
-	gpg_ok(first);
-	gpg_ok(second);
+	first = pgl_test_gpg_run(alice->gpg, text, "--sign", "--encrypt", "-r",
+				 list_get()->fingerprint, NULL);
+	second = pgl_test_gpg_run(alice->gpg, text, "--sig-notation", "n@example.org=2", "--sign",
+				  "--encrypt", "-r", list_get()->fingerprint, NULL);
+	pgl_test_gpg_assert_ok(first);
+	pgl_test_gpg_assert_ok(second);
 	one = pgl_pgp_decrypt(keyring, first->out, NULL, 0, &error);
 	g_assert_no_error(error);
 	/* the same message decrypted twice (a replay): the same digest */
@@ -2306,7 +2107,7 @@ test_perf_timings(void)
 	while (text->len < 10 * 1024)
 		g_string_append(text, "The quick brown fox jumps over the lazy dog. 012345\r\n");
 	message = g_bytes_new(text->str, text->len);
-	signature = gpg_sign_detached_at(alice, alice->fingerprint, message, 0, NULL);
+	signature = person_sign(alice, message, 0);
 
 #define MEASURE(label, count, body)                                                             \
 	G_STMT_START                                                                            \
