@@ -8,7 +8,15 @@
  * The primary key signs and certifies, the subkey only encrypts (RFC 4880 §5.2.3.21 key
  * flags). The first user ID is "Display Name <list@domain>" (made by the generator, with the
  * algorithm preferences); the second, "<list-request@domain>", is added afterwards with the same
- * key flags. A passphrase, if given, protects the secret keys as exported (AES-256, iterated and
+ * key flags. RNP 0.16 cannot put algorithm preferences on an added user ID, and GnuPG takes the
+ * preferences of the primary user ID when it encrypts and signs to a key named by fingerprint
+ * (as Mutt and every GPGME client do): if the request user ID were primary, gpg would sign
+ * posts with SHA-1, which we refuse. Neither self-signature carries the primary flag (RNP's
+ * generator cannot set it), so GnuPG takes the user ID with the newest self-signature and,
+ * among equals, the longer one (getkey.c, cmp_user_ids()). So both self-signatures are made
+ * again in one step (rnp_key_set_expiration() re-signs every user ID, keeping its
+ * subpackets) until they carry the same second, and a first user ID that would not be longer
+ * than the request one gets the comment "(mailing list)". A passphrase, if given, protects the secret keys as exported (AES-256, iterated and
  * salted S2K with SHA-256); the key is generated unprotected in a private context that is
  * destroyed (and its key material wiped by RNP) before returning.
  */
@@ -229,6 +237,55 @@ protect(rnp_key_handle_t key, const gchar *passphrase, GError **error)
 	return TRUE;
 }
 
+/* Creation time of the newest self-signature of user ID @index; 0 if none. */
+static guint32
+self_signature_time(rnp_key_handle_t key, size_t index)
+{
+	g_auto(rnp_uid_handle_t) uid = NULL;
+	size_t count = 0;
+	guint32 newest = 0;
+
+	if (rnp_key_get_uid_handle_at(key, index, &uid) != RNP_SUCCESS ||
+	    rnp_uid_get_signature_count(uid, &count) != RNP_SUCCESS)
+		return 0;
+	for (size_t i = 0; i < count; i++) {
+		g_auto(rnp_signature_handle_t) signature = NULL;
+		uint32_t created = 0;
+
+		if (rnp_uid_get_signature_at(uid, i, &signature) == RNP_SUCCESS &&
+		    rnp_signature_get_creation(signature, &created) == RNP_SUCCESS)
+			newest = MAX(newest, created);
+	}
+	return newest;
+}
+
+/* Re-signs every user ID of @key at once until their self-signatures carry the same time (see
+ * the file comment); the key still does not expire. */
+static gboolean
+same_second_self_signatures(rnp_key_handle_t key, GError **error)
+{
+	for (guint attempt = 0; attempt < 3; attempt++) {
+		rnp_result_t result;
+
+		if (self_signature_time(key, 0) == self_signature_time(key, 1))
+			return TRUE;
+		/* a change of expiry makes RNP re-sign each user ID; back to none at once */
+		result = rnp_key_set_expiration(key, 86400);
+		if (result == RNP_SUCCESS)
+			result = rnp_key_set_expiration(key, 0);
+		if (result != RNP_SUCCESS) {
+			pgl_pgp_set_rnp_error(error, PGL_PGP_ERROR_FAILED, result,
+					      "cannot re-sign the user IDs");
+			return FALSE;
+		}
+	}
+	if (self_signature_time(key, 0) == self_signature_time(key, 1))
+		return TRUE;
+	g_set_error_literal(error, PGL_PGP_ERROR, PGL_PGP_ERROR_FAILED,
+			    "cannot give the user IDs self-signatures of the same time");
+	return FALSE;
+}
+
 /**
  * pgl_pgp_key_generate:
  * @display_name: (nullable): the list's display name for the first user ID; %NULL or empty for
@@ -272,6 +329,15 @@ pgl_pgp_key_generate(const gchar *display_name, const gchar *address,
 		request_user_id = make_user_id(NULL, request_address, error);
 		if (request_user_id == NULL)
 			return NULL;
+		if (strlen(user_id) <= strlen(request_user_id)) {
+			g_autofree gchar *longer = g_strdup_printf(
+				"%s (mailing list)", display_name ? display_name : address);
+
+			g_free(user_id);
+			user_id = make_user_id(longer, address, error);
+			if (user_id == NULL)
+				return NULL;
+		}
 	}
 	if (algorithm == PGL_PGP_KEY_ALGORITHM_ED25519) {
 		primary_alg = "eddsa";
@@ -304,6 +370,8 @@ pgl_pgp_key_generate(const gchar *display_name, const gchar *address,
 					      "cannot add user ID %s", request_user_id);
 			return NULL;
 		}
+		if (!same_second_self_signatures(primary, error))
+			return NULL;
 	}
 	result = rnp_op_generate_subkey_create(&sub_op, ffi, primary, sub_alg);
 	if (result == RNP_SUCCESS)

@@ -2642,7 +2642,9 @@ test_key_create_generate(Fixture *f, gconstpointer data)
 	PGL_TEST_ASSERT_CONTAINS(show, "algorithm: EDDSA 255 (subkeys: ECDH 255)\n");
 	PGL_TEST_ASSERT_CONTAINS(show, "expires: never\n");
 	PGL_TEST_ASSERT_CONTAINS(show, "usable: yes\n");
-	PGL_TEST_ASSERT_CONTAINS(show, "user ID: Team <" LIST ">\n");
+	/* "Team <...>" would be shorter than the request user ID, which gpg would then take as
+	 * primary (see pgl-pgp-keygen.c) */
+	PGL_TEST_ASSERT_CONTAINS(show, "user ID: Team (mailing list) <" LIST ">\n");
 	PGL_TEST_ASSERT_CONTAINS(show, "user ID: <team-request@" LIST_DOMAIN ">\n");
 
 	/* gpg reads the exported public key and sees the same key */
@@ -2658,8 +2660,38 @@ test_key_create_generate(Fixture *f, gconstpointer data)
 	listing = pgl_test_gpg_result_get_text(listed);
 	gpg_fpr_line = g_strdup_printf("fpr:::::::::%s:", fingerprint);
 	PGL_TEST_ASSERT_CONTAINS(listing, gpg_fpr_line);
-	PGL_TEST_ASSERT_CONTAINS(listing, "Team <" LIST ">");
+	PGL_TEST_ASSERT_CONTAINS(listing, "Team (mailing list) <" LIST ">");
 	PGL_TEST_ASSERT_CONTAINS(listing, "<team-request@" LIST_DOMAIN ">");
+	/* gpg's primary user ID (listed first) is the one with the algorithm preferences, so a
+	 * subscriber's gpg signs posts with SHA-256 or better, not SHA-1 */
+	{
+		const gchar *first_uid = strstr(listing, "\nuid:");
+
+		g_assert_nonnull(first_uid);
+		g_assert_nonnull(strstr(first_uid, "team-request@"));
+		g_assert_true(g_str_has_prefix(first_uid, "\nuid:") &&
+			      strstr(first_uid, "Team (mailing list)") != NULL &&
+			      strstr(first_uid, "Team (mailing list)") <
+				      strstr(first_uid, "team-request@"));
+	}
+	{
+		g_autoptr(PglTestGpgResult) prefs = pgl_test_gpg_run(
+			gpg, NULL, "--with-colons", "--edit-key", fingerprint, "showpref", "quit",
+			NULL);
+		const gchar *uid_line;
+
+		pgl_test_gpg_assert_ok(prefs);
+		/* that user ID is marked primary ("p") and prefers SHA512 (H10), SHA256 (H8) */
+		uid_line = strstr(pgl_test_gpg_result_get_text(prefs),
+				  "Team (mailing list) <" LIST ">:");
+		g_assert_nonnull(uid_line);
+		{
+			g_autofree gchar *line = g_strndup(uid_line, strcspn(uid_line, "\n"));
+
+			PGL_TEST_ASSERT_CONTAINS(line, "H10 H8");
+			PGL_TEST_ASSERT_CONTAINS(line, ",p:");
+		}
+	}
 	/* ed25519 that signs and certifies, no expiry (field 7 empty), a cv25519 subkey that
 	 * encrypts */
 	PGL_TEST_ASSERT_CONTAINS(listing, ":::scESC:::::ed25519:");
