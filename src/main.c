@@ -8,7 +8,7 @@
 #define G_LOG_DOMAIN "pgplist"
 
 #include "app/pgl-daemon.h"
-#include "app/pgl-keys.h"
+#include "keys/pgl-keys.h"
 #include "app/pgl-moderation.h"
 #include "app/pgl-router.h"
 #include "app/pgl-stages.h"

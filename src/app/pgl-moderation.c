@@ -9,6 +9,10 @@
  * repeated decision replaces its entry, and delivery skips members already reached. The daemon
  * picks the queued message up at once (its runners watch the spool), whether or not it is this
  * process that made the decision.
+ *
+ * A PGP list's held post is sealed (encrypted to the list key): accepting passes it on sealed;
+ * rejecting opens it in memory only to attach it to the notice, which pgl-notice.c attaches only
+ * if the notice is encrypted to the poster.
  */
 #define G_LOG_DOMAIN "pgl-app"
 
@@ -16,6 +20,7 @@
 
 #include "app/pgl-notice.h"
 #include "app/pgl-stages.h"
+#include "keys/pgl-list-crypto.h"
 #include "mail/pgl-mail.h"
 #include "util/pgl-sanitize.h"
 
@@ -35,6 +40,8 @@ decide(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
 		pgl_spool_entry_set_int(entry, PGL_IN_LIST_ID, list->id);
 		pgl_spool_entry_set(entry, PGL_IN_ENVELOPE_FROM, held->sender);
 		pgl_spool_entry_set(entry, PGL_IN_APPROVED_BY, actor);
+		if (held->sealed)
+			pgl_spool_entry_set(entry, PGL_IN_SEALED, "true");
 		if (!pgl_spool_enqueue(spool, PGL_QUEUE_PIPELINE, entry, error))
 			return FALSE;
 		break;
@@ -47,15 +54,26 @@ decide(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
 		g_autofree gchar *notice_id = g_strconcat(spool_id, "-rejected", NULL);
 		const gchar *recipients[] = {held->sender, NULL};
 
-		/* the held copy was parsed once already; if it no longer parses, reject
-		 * without attaching it */
-		if (!pgl_mail_parse(ctx, held->message, &message, NULL))
+		g_autoptr(PglListCrypto) crypto = NULL;
+		g_autoptr(GBytes) plaintext = NULL;
+
+		if (held->sealed) {
+			if (!pgl_list_crypto_open(ctx, store, list, &crypto, error))
+				return FALSE;
+			if (crypto != NULL)
+				plaintext = pgl_list_crypto_unseal(crypto, held->message, NULL);
+		} else {
+			plaintext = g_bytes_ref(held->message);
+		}
+		/* the held copy was parsed once already; if it no longer parses (or opens),
+		 * reject without attaching it */
+		if (plaintext == NULL || !pgl_mail_parse(ctx, plaintext, &message, NULL))
 			g_clear_object(&message);
 		if (held->sender[0] != '\0' &&
 		    pgl_notice_may_answer(message, held->sender, held->sender)) {
 			g_hash_table_insert(variables, "subject", g_strdup(held->subject));
 			g_hash_table_insert(variables, "reason", pgl_sanitize(why, -1, 1000));
-			if (!pgl_notice_send(ctx, spool, list, notice_id, recipients, subject,
+			if (!pgl_notice_send(ctx, store, spool, list, notice_id, recipients, subject,
 					     "rejected", variables, message, error))
 				return FALSE;
 		}

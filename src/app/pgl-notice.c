@@ -8,6 +8,12 @@
  * never mail from the null sender, from automatic senders (Auto-Submitted other than "no",
  * Precedence bulk/junk/list, mailer daemons), or from list machinery, ours included. That is
  * what keeps two list servers from answering each other forever.
+ *
+ * On a PGP list every notice is made for one recipient and kept sealed (encrypted to the list
+ * key) until delivery, which signs it with the list key and encrypts it to the recipient's key
+ * when the list has a confirmed, usable one, and signs it alone otherwise. The original message
+ * is attached only to the notices that will be encrypted: a PGP list's post never travels in
+ * clear, not even back to its author.
  */
 #include "app/pgl-notice.h"
 
@@ -15,6 +21,7 @@
 #include "core/pgl-address.h"
 #include "core/pgl-template.h"
 #include "delivery/pgl-delivery.h"
+#include "keys/pgl-list-crypto.h"
 #include "mail/pgl-mail-headers.h"
 #include "mail/pgl-mail-notice.h"
 #include "mail/pgl-mail.h"
@@ -69,27 +76,75 @@ pgl_notice_enqueue_message(PglContext *ctx, PglSpool *spool, const PglList *list
 	return pgl_spool_enqueue(spool, PGL_QUEUE_OUT, entry, error);
 }
 
+/* One sealed notice per recipient (see the file comment). */
+static gboolean
+send_sealed(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
+	    PglListCrypto *crypto, const gchar *id, const gchar *const *recipients,
+	    const gchar *subject, const gchar *body, GMimeMessage *original, GError **error)
+{
+	g_autofree gchar *owner = pgl_list_subaddress(list, "owner");
+	g_autofree gchar *bounces = pgl_list_subaddress(list, "bounces");
+	guint n = g_strv_length((gchar **)recipients);
+
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(GMimeMessage) notice = NULL;
+		g_autoptr(GBytes) bytes = NULL;
+		g_autoptr(GBytes) sealed = NULL;
+		g_autoptr(PglSpoolEntry) entry = NULL;
+		PglAddressKeyState state;
+		gboolean attach;
+
+		if (!pgl_list_crypto_load_address(crypto, store, recipients[i], &state, NULL,
+						  error))
+			return FALSE;
+		attach = original != NULL && state == PGL_ADDRESS_KEY_USABLE;
+		notice = pgl_mail_build_notice(owner, recipients[i], subject, body,
+					       attach ? original : NULL,
+					       pgl_context_get_hostname(ctx));
+		bytes = pgl_mail_to_bytes(notice);
+		sealed = pgl_list_crypto_seal(crypto, bytes, error);
+		if (sealed == NULL)
+			return FALSE;
+		entry = pgl_spool_entry_new(NULL, sealed);
+		if (id != NULL)
+			entry->id = n == 1 ? g_strdup(id) : g_strdup_printf("%s-%u", id, i + 1);
+		pgl_spool_entry_set_int(entry, PGL_OUT_LIST_ID, list->id);
+		pgl_spool_entry_set(entry, PGL_OUT_SENDER, bounces);
+		pgl_spool_entry_set(entry, PGL_OUT_PGP, PGL_OUT_PGP_NOTICE);
+		if (attach)
+			pgl_spool_entry_set(entry, PGL_OUT_PGP_PRIVATE, "true");
+		g_ptr_array_add(entry->recipients, g_strdup(recipients[i]));
+		if (!pgl_spool_enqueue(spool, PGL_QUEUE_OUT, entry, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * pgl_notice_send:
+ * @store: a store (a PGP list's keys, the recipients' keys)
  * @id: (nullable): the spool id, see pgl_notice_enqueue_message()
  * @recipients: %NULL-terminated addresses
  * @subject: the notice's subject
  * @template_name: the template of its body
  * @variables: template variables (see pgl_notice_variables())
- * @original: (nullable): attached as message/rfc822
+ * @original: (nullable): attached as message/rfc822 (on a PGP list: only for recipients the
+ *   notice will be encrypted to)
  *
  * Renders a notice and queues it for delivery.
  */
 gboolean
-pgl_notice_send(PglContext *ctx, PglSpool *spool, const PglList *list, const gchar *id,
-		const gchar *const *recipients, const gchar *subject, const gchar *template_name,
-		GHashTable *variables, GMimeMessage *original, GError **error)
+pgl_notice_send(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
+		const gchar *id, const gchar *const *recipients, const gchar *subject,
+		const gchar *template_name, GHashTable *variables, GMimeMessage *original,
+		GError **error)
 {
 	g_autofree gchar *body = pgl_template_render(ctx, template_name, variables, error);
 	g_autofree gchar *owner = pgl_list_subaddress(list, "owner");
 	g_autofree gchar *to = NULL;
 	g_autoptr(GMimeMessage) notice = NULL;
 	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(PglListCrypto) crypto = NULL;
 
 	if (body == NULL)
 		return FALSE;
@@ -98,6 +153,11 @@ pgl_notice_send(PglContext *ctx, PglSpool *spool, const PglList *list, const gch
 			    "notice template %s is not UTF-8", template_name);
 		return FALSE;
 	}
+	if (!pgl_list_crypto_open(ctx, store, list, &crypto, error))
+		return FALSE;
+	if (crypto != NULL)
+		return send_sealed(ctx, store, spool, list, crypto, id, recipients, subject, body,
+				   original, error);
 	to = g_strjoinv(", ", (gchar **)recipients);
 	notice = pgl_mail_build_notice(owner, to, subject, body, original,
 				       pgl_context_get_hostname(ctx));

@@ -7,10 +7,11 @@
 #include "core/pgl-context.h"
 #include "core/pgl-list.h"
 #include "queue/pgl-spool.h"
+#include "store/pgl-store.h"
 
 G_BEGIN_DECLS
 
-gboolean pgl_notice_send(PglContext *ctx, PglSpool *spool, const PglList *list,
+gboolean pgl_notice_send(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
 			 const gchar *id, const gchar *const *recipients, const gchar *subject,
 			 const gchar *template_name, GHashTable *variables, GMimeMessage *original,
 			 GError **error);

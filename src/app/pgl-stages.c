@@ -19,6 +19,7 @@
 #include "app/pgl-stages.h"
 
 #include "app/pgl-notice.h"
+#include "app/pgl-pgp-post.h"
 #include "app/pgl-router.h"
 #include "core/pgl-address.h"
 #include "delivery/pgl-delivery.h"
@@ -146,14 +147,15 @@ answer_address(const gchar *envelope_from, const gchar *sender)
 	return g_steal_pointer(&envelope);
 }
 
+/* @about_subject: the subject of the message the notice is about, as the notice may show it
+ * (on a PGP list, the outer one: the real Subject is as private as the body) */
 static gboolean
 notify_sender(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
-	      GMimeMessage *message, const gchar *envelope_from, const gchar *sender,
-	      const gchar *kind, const gchar *subject_line, const gchar *template_name,
-	      const gchar *reason, gboolean attach, GError **error)
+	      GMimeMessage *message, const gchar *about_subject, const gchar *envelope_from,
+	      const gchar *sender, const gchar *kind, const gchar *subject_line,
+	      const gchar *template_name, const gchar *reason, gboolean attach, GError **error)
 {
 	g_autoptr(GHashTable) variables = pgl_notice_variables(list);
-	g_autofree gchar *subject = pgl_mail_get_subject(message);
 	g_autofree gchar *to = answer_address(envelope_from, sender);
 	g_autofree gchar *id = notice_id(entry, kind);
 	const gchar *recipients[] = {to, NULL};
@@ -161,27 +163,41 @@ notify_sender(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 	if (to == NULL || !pgl_notice_may_answer(message, envelope_from, to))
 		return TRUE;
 	g_hash_table_insert(variables, "subject",
-			    pgl_sanitize(subject ? subject : "(no subject)", -1, 200));
+			    pgl_sanitize(about_subject ? about_subject : "(no subject)", -1, 200));
 	g_hash_table_insert(variables, "reason", g_strdup(reason));
-	return pgl_notice_send(stage->ctx, stage->spool, list, id, recipients, subject_line,
-			       template_name, variables, attach ? message : NULL, error);
+	return pgl_notice_send(stage->ctx, stage->store, stage->spool, list, id, recipients,
+			       subject_line, template_name, variables, attach ? message : NULL,
+			       error);
+}
+
+/* The bytes to keep or queue for a message of @list: sealed to the list key on a PGP list. */
+static GBytes *
+message_bytes(PglListCrypto *crypto, GMimeMessage *message, GError **error)
+{
+	g_autoptr(GBytes) bytes = pgl_mail_to_bytes(message);
+
+	if (crypto == NULL)
+		return g_steal_pointer(&bytes);
+	return pgl_list_crypto_seal(crypto, bytes, error);
 }
 
 static gboolean
-hold(PglStage *stage, PglSpoolEntry *entry, const PglList *list, GMimeMessage *message,
-     const gchar *envelope_from, const gchar *sender, const gchar *log_id, const gchar *reason,
-     GError **error)
+hold(PglStage *stage, PglSpoolEntry *entry, const PglList *list, PglListCrypto *crypto,
+     GMimeMessage *message, const gchar *about_subject, const gchar *envelope_from,
+     const gchar *sender, const gchar *log_id, const gchar *reason, GError **error)
 {
-	g_autofree gchar *subject = pgl_mail_get_subject(message);
-	g_autofree gchar *safe_subject = pgl_sanitize(subject ? subject : "", -1, 200);
+	g_autofree gchar *safe_subject = pgl_sanitize(about_subject ? about_subject : "", -1, 200);
 	g_autofree gchar *display_name = pgl_list_get_display_name(list);
-	g_autoptr(GBytes) bytes = pgl_mail_to_bytes(message);
+	g_autoptr(GBytes) bytes = message_bytes(crypto, message, error);
 	const gchar *message_id = g_mime_message_get_message_id(message);
 	gint64 held_id;
 
+	if (bytes == NULL)
+		return FALSE;
 	/* keyed by the spool id: a repeat after a crash finds the first hold */
 	held_id = pgl_store_held_add(stage->store, list->id, entry->id, sender ? sender : "",
-				     safe_subject, reason, message_id, bytes, error);
+				     safe_subject, reason, message_id, bytes, crypto != NULL,
+				     error);
 	if (held_id <= 0)
 		return FALSE;
 	if (pgl_list_get_bool(list, "admin_immed_notify")) {
@@ -199,7 +215,7 @@ hold(PglStage *stage, PglSpoolEntry *entry, const PglList *list, GMimeMessage *m
 		g_hash_table_insert(variables, "id", g_strdup_printf("%" G_GINT64_FORMAT, held_id));
 		notice_subject = g_strdup_printf("%s post from %s requires approval",
 						 display_name, sender ? sender : "(unknown)");
-		if (!pgl_notice_send(stage->ctx, stage->spool, list, id,
+		if (!pgl_notice_send(stage->ctx, stage->store, stage->spool, list, id,
 				     (const gchar *const *)moderators, notice_subject,
 				     "held-moderator", variables, message, error))
 			return FALSE;
@@ -208,9 +224,9 @@ hold(PglStage *stage, PglSpoolEntry *entry, const PglList *list, GMimeMessage *m
 		g_autofree gchar *notice_subject =
 			g_strdup_printf("Your message to %s awaits moderator approval", list->address);
 
-		if (!notify_sender(stage, entry, list, message, envelope_from, sender,
-				   "held-poster", notice_subject, "held-poster", reason, FALSE,
-				   error))
+		if (!notify_sender(stage, entry, list, message, about_subject, envelope_from,
+				   sender, "held-poster", notice_subject, "held-poster", reason,
+				   FALSE, error))
 			return FALSE;
 	}
 	g_message("%s: list=%s action=held id=%" G_GINT64_FORMAT " sender=%s reason=\"%s\"",
@@ -241,19 +257,42 @@ posting_new(PglStage *stage, const PglList *list, GMimeMessage *message, gsize r
 
 static gboolean
 enqueue_pipeline(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
-		 GMimeMessage *message, const gchar *envelope_from, const gchar *approved_by,
-		 GError **error)
+		 PglListCrypto *crypto, GMimeMessage *message, const gchar *envelope_from,
+		 const gchar *approved_by, GError **error)
 {
-	g_autoptr(GBytes) bytes = pgl_mail_to_bytes(message);
-	g_autoptr(PglSpoolEntry) next = pgl_spool_entry_new(NULL, bytes);
+	g_autoptr(GBytes) bytes = message_bytes(crypto, message, error);
+	g_autoptr(PglSpoolEntry) next = NULL;
 
+	if (bytes == NULL)
+		return FALSE;
+	next = pgl_spool_entry_new(NULL, bytes);
 	/* the same id all the way to delivery: a stage repeated after a crash replaces its
 	 * output, and delivery skips the members the first pass reached */
 	next->id = g_strdup(entry->id);
 	pgl_spool_entry_set_int(next, PGL_IN_LIST_ID, list->id);
 	pgl_spool_entry_set(next, PGL_IN_ENVELOPE_FROM, envelope_from ? envelope_from : "");
 	pgl_spool_entry_set(next, PGL_IN_APPROVED_BY, approved_by);
+	if (crypto != NULL)
+		pgl_spool_entry_set(next, PGL_IN_SEALED, "true");
 	return pgl_spool_enqueue(stage->spool, PGL_QUEUE_PIPELINE, next, error);
+}
+
+/* A post that could not be read: told to the sender where that is allowed, logged, audited. */
+static gboolean
+refuse_unreadable(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
+		  GMimeMessage *message, const gchar *envelope_from, const gchar *sender,
+		  const gchar *about_subject, const gchar *log_id, const gchar *why,
+		  GError **error)
+{
+	g_autofree gchar *reason = pgl_sanitize(why, -1, 500);
+	g_autofree gchar *subject =
+		g_strdup_printf("Your message to %s could not be posted", list->address);
+
+	g_message("%s: list=%s sender=%s action=reject rule=pgp-open reason=\"%s\"", log_id,
+		  list->address, sender ? sender : "(none)", reason);
+	audit(stage, list, log_id, "reject", reason, "pgp-open");
+	return notify_sender(stage, entry, list, message, about_subject, envelope_from, sender,
+			     "rejected", subject, "rejected", reason, FALSE, error);
 }
 
 static gboolean
@@ -265,8 +304,11 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 	g_autoptr(PglPosting) posting = NULL;
 	g_autoptr(GPtrArray) roles = NULL;
 	g_autoptr(PglVerdict) verdict = NULL;
+	g_autoptr(PglListCrypto) crypto = NULL;
+	g_autoptr(PglPgpPost) pgp_post = NULL;
 	g_autofree gchar *log_id = NULL;
 	g_autofree gchar *reason = NULL;
+	g_autofree gchar *about_subject = NULL;
 
 	if (!pgl_mail_parse(stage->ctx, entry->message, &message, &parse_error)) {
 		g_autofree gchar *sender = pgl_address_normalize(envelope_from, NULL);
@@ -279,9 +321,9 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 		if (sender != NULL && pgl_notice_may_answer(NULL, envelope_from, sender)) {
 			g_hash_table_insert(variables, "subject", g_strdup("(unreadable message)"));
 			g_hash_table_insert(variables, "reason", g_strdup(why));
-			if (!pgl_notice_send(stage->ctx, stage->spool, list, id, recipients,
-					     "Your message could not be posted", "rejected",
-					     variables, NULL, error))
+			if (!pgl_notice_send(stage->ctx, stage->store, stage->spool, list, id,
+					     recipients, "Your message could not be posted",
+					     "rejected", variables, NULL, error))
 				return FALSE;
 		}
 		g_set_error(error, PGL_MAIL_ERROR, parse_error->code, "list=%s %s", list->address,
@@ -298,36 +340,73 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 		audit(stage, list, log_id, "discard", "a pgplist notice sent to a list", "loop");
 		return TRUE;
 	}
+	/* what notices may say the post was about: on a PGP list the outer Subject only */
+	about_subject = pgl_mail_get_subject(message);
+	if (!pgl_list_crypto_open(stage->ctx, stage->store, list, &crypto, error))
+		return FALSE;
+	if (crypto != NULL) {
+		g_autofree gchar *sender = pgl_mail_sender(message, envelope_from);
+
+		pgp_post = pgl_pgp_post_open(stage->ctx, stage->store, crypto, list,
+					     entry->message, message, sender, entry->id, error);
+		if (pgp_post == NULL)
+			return FALSE;
+		if (pgp_post->refusal != NULL)
+			return refuse_unreadable(stage, entry, list, message, envelope_from,
+						 sender, about_subject, log_id,
+						 pgp_post->refusal, error);
+		g_clear_object(&message);
+		message = g_object_ref(pgp_post->message);
+	}
 	posting = posting_new(stage, list, message, g_bytes_get_size(entry->message),
 			      envelope_from, &roles, error);
 	if (posting == NULL)
 		return FALSE;
+	if (pgp_post != NULL)
+		posting->pgp = g_steal_pointer(&pgp_post->pgp);
 	verdict = pgl_chain_run(posting);
 	reason = pgl_sanitize(verdict->reason ? verdict->reason : "", -1, 500);
-	g_message("%s: list=%s sender=%s action=%s rule=%s reason=\"%s\"", log_id, list->address,
-		  posting->sender ? posting->sender : "(none)",
+	if (posting->pgp != NULL && verdict->action == PGL_ACTION_HOLD) {
+		/* moderators see what the PGP checks found */
+		g_autofree gchar *with_pgp = g_strdup_printf("%s [OpenPGP: %s]", reason,
+							     posting->pgp->detail);
+
+		g_free(reason);
+		reason = pgl_sanitize(with_pgp, -1, 800);
+	}
+	g_message("%s: list=%s sender=%s action=%s rule=%s reason=\"%s\"%s%s%s", log_id,
+		  list->address, posting->sender ? posting->sender : "(none)",
 		  pgl_action_to_string(verdict->action), verdict->rule ? verdict->rule : "-",
-		  reason);
+		  reason, posting->pgp ? " pgp=\"" : "",
+		  posting->pgp ? posting->pgp->detail : "", posting->pgp ? "\"" : "");
 	audit(stage, list, log_id, pgl_action_to_string(verdict->action), reason,
 	      verdict->rule ? verdict->rule : "chain");
 
 	switch (verdict->action) {
 	case PGL_ACTION_DEFER:
 	case PGL_ACTION_ACCEPT:
-		return enqueue_pipeline(stage, entry, list, message, envelope_from,
+		if (pgp_post != NULL &&
+		    !pgl_pgp_post_record_digests(stage->store, list, pgp_post, entry->id, error))
+			return FALSE;
+		return enqueue_pipeline(stage, entry, list, crypto, message, envelope_from,
 					verdict->rule ? verdict->rule : "chain", error);
 	case PGL_ACTION_HOLD:
-		return hold(stage, entry, list, message, envelope_from, posting->sender, log_id,
-			    reason, error);
+		/* a held post's signatures are spoken for: a copy sent again is a replay */
+		if (pgp_post != NULL &&
+		    !pgl_pgp_post_record_digests(stage->store, list, pgp_post, entry->id, error))
+			return FALSE;
+		return hold(stage, entry, list, crypto, message, about_subject, envelope_from,
+			    posting->sender, log_id, reason, error);
 	case PGL_ACTION_REJECT: {
 		g_autofree gchar *subject =
 			g_strdup_printf("Your message to %s was rejected", list->address);
 
 		/* the original goes back only to people the list knows: attached for anyone
-		 * else, the notice would relay whatever a stranger wrote to whomever they name */
-		return notify_sender(stage, entry, list, message, envelope_from, posting->sender,
-				     "rejected", subject, "rejected", reason, roles->len > 0,
-				     error);
+		 * else, the notice would relay whatever a stranger wrote to whomever they name
+		 * (and on a PGP list only inside encryption, see pgl-notice.c) */
+		return notify_sender(stage, entry, list, message, about_subject, envelope_from,
+				     posting->sender, "rejected", subject, "rejected", reason,
+				     roles->len > 0, error);
 	}
 	case PGL_ACTION_DISCARD:
 		return TRUE;
@@ -468,11 +547,14 @@ pgl_stage_process_pipeline(PglSpoolEntry *entry, gpointer user_data, GError **er
 	PglStage *stage = user_data;
 	gint64 list_id = pgl_spool_entry_get_int(entry, PGL_IN_LIST_ID, 0);
 	const gchar *envelope_from = pgl_spool_entry_get(entry, PGL_IN_ENVELOPE_FROM);
+	gboolean sealed = g_strcmp0(pgl_spool_entry_get(entry, PGL_IN_SEALED), "true") == 0;
 	g_autoptr(PglList) list = NULL;
+	g_autoptr(PglListCrypto) crypto = NULL;
 	g_autoptr(GMimeMessage) message = NULL;
 	g_autoptr(PglPosting) posting = NULL;
 	g_autoptr(GPtrArray) roles = NULL;
 	g_auto(GStrv) recipients = NULL;
+	g_autoptr(GBytes) plaintext = NULL;
 	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(PglSpoolEntry) out = NULL;
 	g_autofree gchar *log_id = NULL;
@@ -480,17 +562,39 @@ pgl_stage_process_pipeline(PglSpoolEntry *entry, gpointer user_data, GError **er
 	list = pgl_store_list_lookup_by_id(stage->store, list_id, error);
 	if (list == NULL)
 		return FALSE;
-	if (!pgl_mail_parse(stage->ctx, entry->message, &message, error))
+	if (!pgl_list_crypto_open(stage->ctx, stage->store, list, &crypto, error))
+		return FALSE;
+	if (sealed && crypto == NULL) {
+		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
+			    "list %s has no key pair any more: cannot open its sealed post",
+			    list->address);
+		return FALSE;
+	}
+	if (sealed) {
+		plaintext = pgl_list_crypto_unseal(crypto, entry->message, error);
+		if (plaintext == NULL) {
+			g_prefix_error(error, "cannot open the sealed post: ");
+			return FALSE;
+		}
+	}
+	if (!pgl_mail_parse(stage->ctx, sealed ? plaintext : entry->message, &message, error))
 		return FALSE;
 	log_id = pgl_mail_get_log_id(message);
 	posting = posting_new(stage, list, message, g_bytes_get_size(entry->message),
 			      envelope_from, &roles, error);
-	if (posting == NULL || !pgl_pipeline_run(posting, error))
+	if (posting == NULL)
+		return FALSE;
+	if (crypto != NULL)
+		posting->pgp = pgl_pgp_post_list_headers(crypto, list);
+	if (!pgl_pipeline_run(posting, error))
 		return FALSE;
 	recipients = pgl_store_delivery_recipients(stage->store, list->id, error);
 	if (recipients == NULL)
 		return FALSE;
-	bytes = pgl_mail_to_bytes(message);
+	/* a PGP list's post stays sealed until delivery encrypts it for each recipient */
+	bytes = message_bytes(crypto, message, error);
+	if (bytes == NULL)
+		return FALSE;
 	out = pgl_spool_entry_new(NULL, bytes);
 	/* the same id: a pipeline pass repeated after a crash replaces its out message rather
 	 * than adding a second one */
@@ -503,10 +607,12 @@ pgl_stage_process_pipeline(PglSpoolEntry *entry, gpointer user_data, GError **er
 	}
 	if (pgl_list_get_bool(list, "verp_delivery"))
 		pgl_spool_entry_set(out, PGL_OUT_VERP, "true");
+	if (crypto != NULL)
+		pgl_spool_entry_set(out, PGL_OUT_PGP, PGL_OUT_PGP_POST);
 	for (guint i = 0; recipients[i] != NULL; i++)
 		g_ptr_array_add(out->recipients, g_strdup(recipients[i]));
-	g_message("%s: list=%s action=deliver rcpts=%u", log_id, list->address,
-		  out->recipients->len);
+	g_message("%s: list=%s action=deliver rcpts=%u%s", log_id, list->address,
+		  out->recipients->len, crypto != NULL ? " pgp=encrypt" : "");
 	if (out->recipients->len == 0)
 		return TRUE;
 	return pgl_spool_enqueue(stage->spool, PGL_QUEUE_OUT, out, error);
@@ -540,11 +646,13 @@ pgl_stage_process_command(PglSpoolEntry *entry, gpointer user_data, GError **err
 		return FALSE;
 	if (pgl_mail_parse(stage->ctx, entry->message, &message, NULL)) {
 		g_autofree gchar *sender = pgl_mail_sender(message, envelope_from);
+		g_autofree gchar *about_subject = pgl_mail_get_subject(message);
 		g_autofree gchar *subject =
 			g_strdup_printf("Your request to %s was passed on to its owners",
 					list->address);
 
-		return notify_sender(stage, entry, list, message, envelope_from, sender,
+		return notify_sender(stage, entry, list, message, about_subject, envelope_from,
+				     sender,
 				     "request-forwarded", subject, "request-forwarded",
 				     "passed on to the list owners", FALSE, error);
 	}

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 #define PGL_IN_RECEIVED	     "received"	     /* arrival time */
 #define PGL_IN_LIST_ID	     "list_id"	     /* pipeline queue: the list it is accepted for */
 #define PGL_IN_APPROVED_BY   "approved_by"   /* pipeline queue: the rule or moderator */
+#define PGL_IN_SEALED	     "sealed"	     /* pipeline queue: "true" if the message is
+						encrypted to the list key (PGP lists) */
 
 /**
  * PglStage:

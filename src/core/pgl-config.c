@@ -115,6 +115,9 @@ static const ConfigKey config_keys[] = {
 	 * for this long */
 	UINT("pgp", "signature_window", pgp_signature_window, 604800, 60, 31536000,
 	     "seconds a post's signature may be older (or newer) than the time it arrives"),
+	UINT("pgp", "chunk_size", pgp_chunk_size, 1, 1, PGL_LIMIT_PGP_CHUNK_MAX,
+	     "recipients of a PGP list post that share one encrypted copy (one session key, key IDs "
+	     "hidden when more than one); 1: a copy per recipient"),
 };
 
 static gchar **

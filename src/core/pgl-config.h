@@ -81,6 +81,7 @@ typedef struct {
 	guint pgp_key_algorithm;     /* index of pgl_config_pgp_key_algorithm() names */
 	gchar *pgp_key_passphrase_file;
 	guint pgp_signature_window;
+	guint pgp_chunk_size;
 } PglConfig;
 
 PglConfig *pgl_config_new_default(void);

@@ -44,6 +44,14 @@
 /* Spool files a runner will read (the spool is ours, but a corrupt file must not blow up memory). */
 #define PGL_LIMIT_SPOOL_FILE_MAX	  (PGL_LIMIT_MESSAGE_MAX + 64 * 1024)
 
+/* OpenPGP. A reader of a message with hidden recipients must try its key on every session key
+ * packet (gpg: 2.4 s for 1000), so chunks that share one encrypted copy stay small; incoming
+ * messages with more hidden recipients than the decrypt limit are refused. Key blobs: a
+ * certificate-flooded key from a keyserver is a few MB at most. */
+#define PGL_LIMIT_PGP_CHUNK_MAX		  100
+#define PGL_LIMIT_PGP_HIDDEN_RECIPIENTS	  2000
+#define PGL_LIMIT_PGP_KEY_BLOB		  (8 * 1024 * 1024)
+
 /* Address syntax, RFC 5321 §4.5.3.1 */
 #define PGL_LIMIT_LOCAL_PART_MAX	  64
 #define PGL_LIMIT_DOMAIN_MAX		  255

@@ -23,7 +23,8 @@ typedef enum {
 	SETTING_TEXT,	  /* several lines */
 	SETTING_PATTERNS, /* one address or ^regex per line */
 	SETTING_HEADER_PATTERNS, /* "Header-Name: regex" per line */
-	SETTING_ACTION,
+	SETTING_ACTION,	    /* accept|hold|reject|discard */
+	SETTING_PGP_ACTION, /* the same, or defer (no decision: the next rule decides) */
 	SETTING_ENUM,
 	SETTING_PASSWORD, /* stored as a salted hash, never shown */
 } SettingType;
@@ -39,6 +40,7 @@ typedef struct {
 static const gchar *const reply_choices[] = {"no_munging", "point_to_list", "explicit_header",
 					     NULL};
 static const gchar *const dmarc_choices[] = {"no_mitigation", "munge_from", NULL};
+static const gchar *const unusable_key_choices[] = {"notice", "skip", "plaintext", NULL};
 
 #define DEFAULT_FOOTER                                                                             \
 	"_______________________________________________\n"                                       \
@@ -100,6 +102,35 @@ static const ListSetting list_settings[] = {
 	{"admin_immed_notify", SETTING_BOOL, "true", NULL,
 	 "mail the moderators at once when a post is held"},
 	{"advertised", SETTING_BOOL, "true", NULL, "show the list in public list indexes"},
+	/* PGP lists (names and defaults as mailman-pgp's); plain lists ignore them */
+	{"nonencrypted_msg_action", SETTING_PGP_ACTION, "reject", NULL,
+	 "PGP lists: a post that is not encrypted to the list key as a whole"},
+	{"unsigned_msg_action", SETTING_PGP_ACTION, "reject", NULL,
+	 "PGP lists: a post without a signature over its whole content"},
+	{"inline_pgp_action", SETTING_PGP_ACTION, "defer", NULL,
+	 "PGP lists: a post in inline PGP rather than PGP/MIME (defer: treat it like any other)"},
+	{"expired_sig_action", SETTING_PGP_ACTION, "reject", NULL,
+	 "PGP lists: signed by an expired key, or the signature expired or is older than the "
+	 "freshness window"},
+	{"revoked_sig_action", SETTING_PGP_ACTION, "reject", NULL,
+	 "PGP lists: signed by a revoked key or revoked signing subkey"},
+	{"invalid_sig_action", SETTING_PGP_ACTION, "reject", NULL,
+	 "PGP lists: a bad signature, or one by a key that is not the sender's confirmed key"},
+	{"duplicate_sig_action", SETTING_PGP_ACTION, "reject", NULL,
+	 "PGP lists: a signature the list has seen before (a replayed post)"},
+	{"strip_original_sig", SETTING_BOOL, "false", NULL,
+	 "PGP lists: deliver the content without the poster's own signature (false: the poster's "
+	 "signed part travels inside the encryption, for recipients to check)"},
+	{"sign_outgoing", SETTING_BOOL, "true", NULL, "PGP lists: sign what the list sends"},
+	{"encrypt_outgoing", SETTING_BOOL, "true", NULL,
+	 "PGP lists: encrypt posts to each recipient's key (false: send them signed, in clear)"},
+	{"unusable_key_action", SETTING_ENUM, "notice", unusable_key_choices,
+	 "PGP lists: what a member without a confirmed, usable key gets instead of a post: notice "
+	 "(a signed note that a post was withheld), skip (nothing), or plaintext (the post, signed, "
+	 "unencrypted)"},
+	{"signature_window", SETTING_UINT, "0", NULL,
+	 "PGP lists: refuse signatures made more than this many seconds ago (or ahead); 0: the "
+	 "site's [pgp] signature_window"},
 };
 
 static const ListSetting *
@@ -470,6 +501,16 @@ pgl_list_setting_validate(const gchar *setting, const gchar *value, GError **err
 			return g_strdup(value);
 		g_set_error(error, PGL_LIST_ERROR, PGL_LIST_ERROR_INVALID_VALUE,
 			    "%s: \"%s\" is not one of accept|hold|reject|discard", setting, value);
+		return NULL;
+	}
+	case SETTING_PGP_ACTION: {
+		PglAction action;
+
+		if (pgl_action_from_string(value, &action))
+			return g_strdup(value);
+		g_set_error(error, PGL_LIST_ERROR, PGL_LIST_ERROR_INVALID_VALUE,
+			    "%s: \"%s\" is not one of accept|hold|reject|discard|defer", setting,
+			    value);
 		return NULL;
 	}
 	case SETTING_ENUM:

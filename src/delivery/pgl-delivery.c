@@ -15,13 +15,29 @@
  * A daemon killed in the middle of a message therefore resends only to recipients whose
  * transaction had not been answered; the window for a duplicate is the time between the relay's
  * answer and the commit of that record.
+ *
+ * PGP lists (metadata "pgp"): the spooled message is sealed to the list key; delivery opens it
+ * in memory and makes the copies. A post goes to each recipient with a confirmed, usable key
+ * encrypted to that key and signed by the list (RFC 3156 §6.2, the real Subject inside), one
+ * copy per [pgp] chunk_size recipients sharing one session key, their key IDs hidden when a
+ * chunk holds several; VERP delivery makes one copy per recipient. A recipient without a
+ * usable key gets what the list's unusable_key_action says (a signed notice, nothing, or the
+ * post signed in clear), never the post in clear unless the owner chose that. A notice goes
+ * encrypted where the recipient's key is usable and signed otherwise, unless it carries a
+ * post's content (metadata "pgp_private"): then it is withheld. With encrypt_outgoing false,
+ * posts go signed (sign_outgoing) in clear to everyone.
  */
 #define G_LOG_DOMAIN "pgl-delivery"
 
 #include "delivery/pgl-delivery.h"
 
 #include "core/pgl-address.h"
+#include "core/pgl-template.h"
 #include "delivery/pgl-smtp-client.h"
+#include "keys/pgl-list-crypto.h"
+#include "mail/pgl-mail-notice.h"
+#include "mail/pgl-mail.h"
+#include "pgp/pgl-pgp-mime.h"
 #include "store/pgl-store.h"
 #include "util/pgl-sanitize.h"
 
@@ -151,15 +167,16 @@ reply_text(const PglSmtpReply *reply)
 			       reply->enhanced ? " " : "", reply->text ? reply->text : "");
 }
 
-/* One SMTP transaction; sorts its recipients into delivered, temporary and bounced. */
+/* One SMTP transaction of @message; sorts its recipients into delivered, temporary and
+ * bounced. */
 static void
-transact(PglDelivery *delivery, PglSpoolEntry *entry, const gchar *sender,
+transact(PglDelivery *delivery, PglSpoolEntry *entry, GBytes *message, const gchar *sender,
 	 const gchar *const *recipients, guint n, Outcome *outcome)
 {
 	PglSmtpReply *replies = NULL;
 	g_autoptr(GError) error = NULL;
 
-	if (!pgl_smtp_client_send(delivery->client, sender, recipients, n, entry->message, &replies,
+	if (!pgl_smtp_client_send(delivery->client, sender, recipients, n, message, &replies,
 				  &error)) {
 		g_autofree gchar *reason = pgl_sanitize(error->message, -1, 300);
 
@@ -278,6 +295,284 @@ schedule_retry(PglDelivery *delivery, PglSpoolEntry *entry, Outcome *outcome, GE
 	return pgl_spool_enqueue(delivery->spool, PGL_QUEUE_RETRY, retry, error);
 }
 
+/* Sends @message to @recipients in transactions of @chunk recipients (one each with VERP) and
+ * records who got it. Once the relay has failed as a whole, nobody else is tried: everyone left
+ * waits for the next attempt. */
+static gboolean
+send_chunks(PglDelivery *delivery, PglSpoolEntry *entry, GBytes *message, const gchar *sender,
+	    gboolean verp, const gchar *const *recipients, guint n_recipients, guint chunk,
+	    const gchar *origin, Outcome *outcome, GError **error)
+{
+	if (verp)
+		chunk = 1;
+	for (guint start = 0; start < n_recipients; start += chunk) {
+		guint n = MIN(chunk, n_recipients - start);
+		g_autofree gchar *verp_sender = NULL;
+
+		if (outcome->relay_failed) {
+			/* the relay is down or refusing us: don't spend a time-out per chunk on
+			 * it */
+			for (guint i = start; i < n_recipients; i++)
+				g_ptr_array_add(outcome->temporary, g_strdup(recipients[i]));
+			break;
+		}
+		if (verp && sender[0] != '\0')
+			verp_sender = pgl_delivery_verp_sender(sender, recipients[start]);
+		transact(delivery, entry, message, verp_sender ? verp_sender : sender,
+			 recipients + start, n, outcome);
+		if (!record_delivered(delivery, origin, outcome, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* The signed notice a member without a usable key gets instead of a post. */
+static GBytes *
+no_key_notice(PglDelivery *delivery, const PglList *list, PglListCrypto *crypto,
+	      const gchar *recipient, GError **error)
+{
+	g_autoptr(GHashTable) variables = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+								 g_free);
+	g_autofree gchar *owner = pgl_list_subaddress(list, "owner");
+	g_autofree gchar *subject = NULL;
+	g_autofree gchar *body = NULL;
+	g_autoptr(GMimeMessage) notice = NULL;
+
+	g_hash_table_insert(variables, "display_name", pgl_list_get_display_name(list));
+	g_hash_table_insert(variables, "list_address", g_strdup(list->address));
+	g_hash_table_insert(variables, "owner_address", g_strdup(owner));
+	g_hash_table_insert(variables, "request_address", pgl_list_subaddress(list, "request"));
+	body = pgl_template_render(delivery->ctx, "no-key", variables, error);
+	if (body == NULL)
+		return NULL;
+	subject = g_strdup_printf("A message to %s was not sent to you", list->address);
+	notice = pgl_mail_build_notice(owner, recipient, subject, body, NULL,
+				       pgl_context_get_hostname(delivery->ctx));
+	return pgl_pgp_mime_build_signed(pgl_list_crypto_get_keyring(crypto),
+					 pgl_list_crypto_get_fingerprint(crypto), notice, error);
+}
+
+/* @message as sent in clear: signed by the list if @sign. */
+static GBytes *
+clear_copy(PglListCrypto *crypto, GMimeMessage *message, gboolean sign, GError **error)
+{
+	if (!sign)
+		return pgl_mail_to_bytes(message);
+	return pgl_pgp_mime_build_signed(pgl_list_crypto_get_keyring(crypto),
+					 pgl_list_crypto_get_fingerprint(crypto), message, error);
+}
+
+/* Recipients of a PGP list message, by whether the list can encrypt to them. */
+typedef struct {
+	GPtrArray *keyed;	 /* (owned) addresses with a confirmed, usable key */
+	GPtrArray *fingerprints; /* (owned) their keys, parallel to @keyed, NULL-terminated */
+	GPtrArray *keyless;	 /* (owned) everyone else */
+} Recipients;
+
+static void
+recipients_clear(Recipients *recipients)
+{
+	g_clear_pointer(&recipients->keyed, g_ptr_array_unref);
+	g_clear_pointer(&recipients->fingerprints, g_ptr_array_unref);
+	g_clear_pointer(&recipients->keyless, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Recipients, recipients_clear)
+
+static gboolean
+sort_recipients(PglDelivery *delivery, PglListCrypto *crypto, GPtrArray *pending,
+		Recipients *recipients, GError **error)
+{
+	recipients->keyed = g_ptr_array_new_with_free_func(g_free);
+	recipients->fingerprints = g_ptr_array_new_with_free_func(g_free);
+	recipients->keyless = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < pending->len; i++) {
+		const gchar *address = g_ptr_array_index(pending, i);
+		g_autofree gchar *fingerprint = NULL;
+		PglAddressKeyState state;
+
+		if (!pgl_list_crypto_load_address(crypto, delivery->store, address, &state,
+						  &fingerprint, error))
+			return FALSE;
+		if (state == PGL_ADDRESS_KEY_USABLE) {
+			g_ptr_array_add(recipients->keyed, g_strdup(address));
+			g_ptr_array_add(recipients->fingerprints, g_steal_pointer(&fingerprint));
+		} else {
+			g_ptr_array_add(recipients->keyless, g_strdup(address));
+		}
+	}
+	g_ptr_array_add(recipients->fingerprints, NULL);
+	return TRUE;
+}
+
+/* A notice of a PGP list: encrypted to each recipient whose key is usable, signed otherwise. */
+static gboolean
+deliver_pgp_notice(PglDelivery *delivery, PglSpoolEntry *entry, PglListCrypto *crypto,
+		   GMimeMessage *message, Recipients *recipients, const gchar *sender,
+		   gboolean verp, const gchar *origin, Outcome *outcome, GError **error)
+{
+	const PglConfig *config = pgl_context_get_config(delivery->ctx);
+	gboolean private = g_strcmp0(pgl_spool_entry_get(entry, PGL_OUT_PGP_PRIVATE), "true") == 0;
+	PglPgpKeyring *keyring = pgl_list_crypto_get_keyring(crypto);
+	const gchar *list_key = pgl_list_crypto_get_fingerprint(crypto);
+
+	for (guint i = 0; i < recipients->keyed->len; i++) {
+		const gchar *fingerprints[] = {g_ptr_array_index(recipients->fingerprints, i), NULL};
+		const gchar *address = g_ptr_array_index(recipients->keyed, i);
+		g_autoptr(GBytes) copy = pgl_pgp_mime_build_encrypted(
+			keyring, list_key, fingerprints, message, NULL, PGL_PGP_ENCRYPT_NONE, error);
+
+		if (copy == NULL ||
+		    !send_chunks(delivery, entry, copy, sender, verp, &address, 1, 1, origin,
+				 outcome, error))
+			return FALSE;
+	}
+	if (recipients->keyless->len == 0)
+		return TRUE;
+	if (private) {
+		/* it carries a post's content and the key it was meant for is gone */
+		for (guint i = 0; i < recipients->keyless->len; i++)
+			g_warning("%s: to=%s action=withheld reason=\"notice with private content, "
+				  "and no usable key\"",
+				  entry->id, (const gchar *)g_ptr_array_index(recipients->keyless, i));
+		return TRUE;
+	}
+	{
+		g_autoptr(GBytes) signed_copy = clear_copy(crypto, message, TRUE, error);
+
+		return signed_copy != NULL &&
+		       send_chunks(delivery, entry, signed_copy, sender, verp,
+				   (const gchar *const *)recipients->keyless->pdata,
+				   recipients->keyless->len, MAX(config->mta_max_recipients, 1),
+				   origin, outcome, error);
+	}
+}
+
+/* A post of a PGP list (see the file comment). */
+static gboolean
+deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *list,
+		 PglListCrypto *crypto, GMimeMessage *message, Recipients *recipients,
+		 const gchar *sender, gboolean verp, const gchar *origin, Outcome *outcome,
+		 GError **error)
+{
+	const PglConfig *config = pgl_context_get_config(delivery->ctx);
+	guint bulk = MAX(config->mta_max_recipients, 1);
+	guint chunk = MIN(MAX(config->pgp_chunk_size, 1), bulk);
+	gboolean sign = pgl_list_get_bool(list, "sign_outgoing");
+	PglPgpKeyring *keyring = pgl_list_crypto_get_keyring(crypto);
+	const gchar *signer = sign ? pgl_list_crypto_get_fingerprint(crypto) : NULL;
+	const gchar *action = pgl_list_get(list, "unusable_key_action");
+	g_autoptr(GBytes) payload = NULL;
+
+	if (!pgl_list_get_bool(list, "encrypt_outgoing")) {
+		g_autoptr(GBytes) copy = clear_copy(crypto, message, sign, error);
+
+		if (copy == NULL)
+			return FALSE;
+		return send_chunks(delivery, entry, copy, sender, verp,
+				   (const gchar *const *)recipients->keyed->pdata,
+				   recipients->keyed->len, bulk, origin, outcome, error) &&
+		       send_chunks(delivery, entry, copy, sender, verp,
+				   (const gchar *const *)recipients->keyless->pdata,
+				   recipients->keyless->len, bulk, origin, outcome, error);
+	}
+	if (verp)
+		chunk = 1;
+	payload = pgl_pgp_mime_build_payload(message);
+	for (guint start = 0; start < recipients->keyed->len; start += chunk) {
+		guint n = MIN(chunk, recipients->keyed->len - start);
+		g_autoptr(GPtrArray) fingerprints = g_ptr_array_new();
+		g_autoptr(GBytes) copy = NULL;
+
+		for (guint i = 0; i < n; i++)
+			g_ptr_array_add(fingerprints, recipients->fingerprints->pdata[start + i]);
+		g_ptr_array_add(fingerprints, NULL);
+		copy = pgl_pgp_mime_build_encrypted(
+			keyring, signer, (const gchar *const *)fingerprints->pdata, message,
+			payload, n > 1 ? PGL_PGP_ENCRYPT_HIDE_RECIPIENTS : PGL_PGP_ENCRYPT_NONE,
+			error);
+		if (copy == NULL ||
+		    !send_chunks(delivery, entry, copy, sender, verp,
+				 (const gchar *const *)recipients->keyed->pdata + start, n, n, origin,
+				 outcome, error))
+			return FALSE;
+	}
+	if (recipients->keyless->len == 0)
+		return TRUE;
+	if (g_strcmp0(action, "plaintext") == 0) {
+		g_autoptr(GBytes) copy = clear_copy(crypto, message, sign, error);
+
+		g_message("%s: action=deliver-unencrypted rcpts=%u reason=\"no usable key\"",
+			  entry->id, recipients->keyless->len);
+		return copy != NULL &&
+		       send_chunks(delivery, entry, copy, sender, verp,
+				   (const gchar *const *)recipients->keyless->pdata,
+				   recipients->keyless->len, bulk, origin, outcome, error);
+	}
+	for (guint i = 0; i < recipients->keyless->len; i++) {
+		const gchar *address = g_ptr_array_index(recipients->keyless, i);
+		g_autoptr(GBytes) notice = NULL;
+
+		if (g_strcmp0(action, "skip") == 0) {
+			g_message("%s: to=%s action=skip reason=\"no usable key\"", entry->id,
+				  address);
+			continue;
+		}
+		g_message("%s: to=%s action=no-key-notice", entry->id, address);
+		notice = no_key_notice(delivery, list, crypto, address, error);
+		if (notice == NULL ||
+		    !send_chunks(delivery, entry, notice, sender, verp, &address, 1, 1, origin,
+				 outcome, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+deliver_pgp(PglDelivery *delivery, PglSpoolEntry *entry, GPtrArray *pending, const gchar *sender,
+	    gboolean verp, const gchar *origin, Outcome *outcome, GError **error)
+{
+	gint64 list_id = pgl_spool_entry_get_int(entry, PGL_OUT_LIST_ID, 0);
+	const gchar *kind = pgl_spool_entry_get(entry, PGL_OUT_PGP);
+	g_autoptr(PglList) list = NULL;
+	g_autoptr(PglListCrypto) crypto = NULL;
+	g_autoptr(GBytes) plaintext = NULL;
+	g_autoptr(GMimeMessage) message = NULL;
+	g_auto(Recipients) recipients = {0};
+
+	list = pgl_store_list_lookup_by_id(delivery->store, list_id, error);
+	if (list == NULL)
+		return FALSE;
+	if (!pgl_list_crypto_open(delivery->ctx, delivery->store, list, &crypto, error))
+		return FALSE;
+	if (crypto == NULL) {
+		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
+			    "list %s has no key pair any more: cannot open its sealed message",
+			    list->address);
+		return FALSE;
+	}
+	plaintext = pgl_list_crypto_unseal(crypto, entry->message, error);
+	if (plaintext == NULL) {
+		g_prefix_error(error, "cannot open the sealed message: ");
+		return FALSE;
+	}
+	if (!pgl_mail_parse(delivery->ctx, plaintext, &message, error))
+		return FALSE;
+	if (!sort_recipients(delivery, crypto, pending, &recipients, error))
+		return FALSE;
+	g_info("%s: list=%s pgp=%s encrypt-to=%u no-key=%u", entry->id, list->address, kind,
+	       recipients.keyed->len, recipients.keyless->len);
+	if (g_strcmp0(kind, PGL_OUT_PGP_NOTICE) == 0)
+		return deliver_pgp_notice(delivery, entry, crypto, message, &recipients, sender,
+					  verp, origin, outcome, error);
+	if (g_strcmp0(kind, PGL_OUT_PGP_POST) == 0)
+		return deliver_pgp_post(delivery, entry, list, crypto, message, &recipients, sender,
+					verp, origin, outcome, error);
+	g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
+		    "unknown PGP delivery kind \"%s\"", kind);
+	return FALSE;
+}
+
 /**
  * pgl_delivery_process_out:
  * @entry: a claimed message of the out queue
@@ -310,25 +605,13 @@ pgl_delivery_process_out(PglSpoolEntry *entry, gpointer user_data, GError **erro
 					     entry->recipients->len, error);
 	if (pending == NULL)
 		return FALSE;
-	for (guint start = 0; start < pending->len; start += chunk) {
-		guint n = MIN(chunk, pending->len - start);
-		const gchar *const *recipients = (const gchar *const *)pending->pdata + start;
-		g_autofree gchar *verp_sender = NULL;
-
-		if (verp && sender[0] != '\0')
-			verp_sender = pgl_delivery_verp_sender(sender, recipients[0]);
-		transact(delivery, entry, verp_sender ? verp_sender : sender, recipients, n,
-			 outcome);
-		if (!record_delivered(delivery, origin, outcome, error))
+	if (pgl_spool_entry_get(entry, PGL_OUT_PGP) != NULL) {
+		if (!deliver_pgp(delivery, entry, pending, sender, verp, origin, outcome, error))
 			return FALSE;
-		if (outcome->relay_failed) {
-			/* the relay is down or refusing us: don't spend a time-out per chunk on
-			 * it, everyone left waits for the next attempt */
-			for (guint i = start + n; i < pending->len; i++)
-				g_ptr_array_add(outcome->temporary,
-						g_strdup(g_ptr_array_index(pending, i)));
-			break;
-		}
+	} else if (!send_chunks(delivery, entry, entry->message, sender, verp,
+				(const gchar *const *)pending->pdata, pending->len, chunk, origin,
+				outcome, error)) {
+		return FALSE;
 	}
 	g_info("%s: action=delivered rcpts=%u retry=%u", entry->id, pending->len,
 	       outcome->temporary->len);

@@ -18,6 +18,12 @@ typedef struct _PglDelivery PglDelivery;
 #define PGL_OUT_FIRST_ATTEMPT "first_attempt" /* time of the first attempt */
 #define PGL_OUT_NEXT_ATTEMPT  "next_attempt"  /* retry queue: when to try again */
 #define PGL_OUT_ORIGIN	      "origin"	      /* spool id of the message this copy came from */
+/* PGP lists: the message is sealed (encrypted to the list key) and delivery makes the copies */
+#define PGL_OUT_PGP	      "pgp"
+#define PGL_OUT_PGP_POST      "post"   /* a post: encrypted to each recipient's key (or chunk) */
+#define PGL_OUT_PGP_NOTICE    "notice" /* a notice: encrypted if the recipient's key is usable,
+					  otherwise signed only */
+#define PGL_OUT_PGP_PRIVATE   "pgp_private" /* "true": a notice never to be sent unencrypted */
 
 PglDelivery *pgl_delivery_new(PglContext *ctx, PglSpool *spool, GError **error);
 void pgl_delivery_free(PglDelivery *delivery);

@@ -18,9 +18,9 @@
  * that wipe their memory when freed (pgl_pgp_secret_bytes_new()), and every temporary buffer
  * is wiped before it is freed. Nothing here logs.
  */
-#define G_LOG_DOMAIN "pgl-app"
+#define G_LOG_DOMAIN "pgl-keys"
 
-#include "app/pgl-keys.h"
+#include "keys/pgl-keys.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "core/pgl-context.h"
+#include "core/pgl-limits.h"
 #include "core/pgl-list.h"
 #include "pgp/pgl-pgp.h"
 #include "store/pgl-store.h"
@@ -37,7 +38,7 @@ typedef enum {
 } PglKeysError;
 
 /* The largest key file accepted: the engine's own limit on a key blob. */
-#define PGL_KEYS_FILE_MAX (8 * 1024 * 1024)
+#define PGL_KEYS_FILE_MAX PGL_LIMIT_PGP_KEY_BLOB
 
 GBytes *pgl_keys_read_file(const gchar *path, gsize max, GError **error);
 gboolean pgl_keys_read_passphrase(PglContext *ctx, GBytes **passphrase_out, GError **error);

@@ -27,8 +27,8 @@
 
 /* Most wildcard PKESKs we try our key on: each try is a public-key operation (~0.2 ms for
  * cv25519), so a message made of hidden session key packets would otherwise buy seconds of CPU
- * for every kilobyte. XXX: belongs in src/core/pgl-limits.h with a config key. */
-#define HIDDEN_RECIPIENTS_MAX 2000
+ * for every kilobyte. (pgl-limits.h) */
+#define HIDDEN_RECIPIENTS_MAX PGL_LIMIT_PGP_HIDDEN_RECIPIENTS
 
 /* Packet tags of encrypted data (RFC 4880 §5.7, §5.13; AEAD from the 4880bis drafts) */
 #define TAG_SED	  9

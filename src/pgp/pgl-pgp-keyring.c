@@ -463,6 +463,31 @@ pgl_pgp_keyring_has_secret(PglPgpKeyring *keyring, const gchar *fingerprint)
 }
 
 /**
+ * pgl_pgp_keyring_can_encrypt:
+ * @keyring: a keyring
+ * @fingerprint: fingerprint of a primary key
+ *
+ * Returns: %TRUE if @keyring holds that key and it can be encrypted to now: it or one of its
+ *   subkeys is an encryption key that is valid, not expired and not revoked, with a primary key
+ *   that is neither (what pgl_pgp_encrypt() will accept)
+ */
+gboolean
+pgl_pgp_keyring_can_encrypt(PglPgpKeyring *keyring, const gchar *fingerprint)
+{
+	g_auto(rnp_key_handle_t) primary = NULL;
+	g_auto(rnp_key_handle_t) key = NULL;
+
+	g_return_val_if_fail(keyring != NULL, FALSE);
+	g_return_val_if_fail(fingerprint != NULL, FALSE);
+	primary = pgl_pgp_keyring_locate(keyring, fingerprint, NULL);
+	if (primary == NULL)
+		return FALSE;
+	key = pgl_pgp_key_pick(keyring->ffi, primary, "encrypt", FALSE,
+			       g_get_real_time() / G_USEC_PER_SEC);
+	return key != NULL;
+}
+
+/**
  * pgl_pgp_keyring_get_n_keys:
  * @keyring: a keyring
  *
@@ -525,6 +550,78 @@ pgl_pgp_keyring_export_public(PglPgpKeyring *keyring, const gchar *fingerprint, 
 	if (result != RNP_SUCCESS) {
 		pgl_pgp_set_rnp_error(error, PGL_PGP_ERROR_FAILED, result, "cannot export key %s",
 				      fingerprint);
+		return NULL;
+	}
+	return g_bytes_new(buf, len);
+}
+
+/**
+ * pgl_pgp_keyring_export_autocrypt:
+ * @keyring: a keyring
+ * @fingerprint: a primary key in @keyring
+ * @address: the user ID's address to keep (the Autocrypt addr=)
+ * @error: return location for a #GError
+ *
+ * Exports the minimal key of the Autocrypt specification (Level 1, §2.1.1): the primary key,
+ * the user ID for @address with its self-signature, and the encryption subkey, binary.
+ *
+ * Returns: (transfer full) (nullable): the key, or %NULL with @error set (%PGL_PGP_ERROR_NO_KEY,
+ *   %PGL_PGP_ERROR_NOT_USABLE: no usable encryption subkey, %PGL_PGP_ERROR_FAILED: no user ID
+ *   with that address)
+ */
+GBytes *
+pgl_pgp_keyring_export_autocrypt(PglPgpKeyring *keyring, const gchar *fingerprint,
+				 const gchar *address, GError **error)
+{
+	g_auto(rnp_key_handle_t) key = NULL;
+	g_auto(rnp_key_handle_t) subkey = NULL;
+	g_auto(rnp_output_t) output = NULL;
+	g_autofree gchar *uid = NULL;
+	rnp_result_t result;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	size_t n_uids = 0;
+
+	g_return_val_if_fail(keyring != NULL, NULL);
+	g_return_val_if_fail(fingerprint != NULL && address != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	key = pgl_pgp_keyring_locate(keyring, fingerprint, error);
+	if (key == NULL)
+		return NULL;
+	subkey = pgl_pgp_key_pick(keyring->ffi, key, "encrypt", FALSE,
+				  g_get_real_time() / G_USEC_PER_SEC);
+	if (subkey == NULL) {
+		g_set_error(error, PGL_PGP_ERROR, PGL_PGP_ERROR_NOT_USABLE,
+			    "key %s has no usable encryption key", fingerprint);
+		return NULL;
+	}
+	/* the user ID that names @address: RNP wants it verbatim */
+	if (rnp_key_get_uid_count(key, &n_uids) == RNP_SUCCESS) {
+		for (size_t i = 0; i < n_uids && uid == NULL; i++) {
+			g_auto(PglRnpBuffer) text = NULL;
+			g_autofree gchar *lower = NULL;
+
+			if (rnp_key_get_uid_at(key, i, &text) != RNP_SUCCESS)
+				continue;
+			lower = g_ascii_strdown(text, -1);
+			if (strstr(lower, address) != NULL)
+				uid = g_strdup(text);
+		}
+	}
+	if (uid == NULL) {
+		g_set_error(error, PGL_PGP_ERROR, PGL_PGP_ERROR_FAILED,
+			    "key %s has no user ID for %s", fingerprint, address);
+		return NULL;
+	}
+	result = rnp_output_to_memory(&output, 0);
+	if (result == RNP_SUCCESS)
+		result = rnp_key_export_autocrypt(key, subkey, uid, output, 0);
+	if (result == RNP_SUCCESS)
+		result = rnp_output_memory_get_buf(output, &buf, &len, false);
+	if (result != RNP_SUCCESS) {
+		pgl_pgp_set_rnp_error(error, PGL_PGP_ERROR_FAILED, result,
+				      "cannot export key %s for Autocrypt", fingerprint);
 		return NULL;
 	}
 	return g_bytes_new(buf, len);

@@ -29,9 +29,12 @@ gchar *pgl_pgp_keyring_add_secret(PglPgpKeyring *keyring, GBytes *blob, const gc
 				  GError **error);
 gboolean pgl_pgp_keyring_contains(PglPgpKeyring *keyring, const gchar *fingerprint);
 gboolean pgl_pgp_keyring_has_secret(PglPgpKeyring *keyring, const gchar *fingerprint);
+gboolean pgl_pgp_keyring_can_encrypt(PglPgpKeyring *keyring, const gchar *fingerprint);
 guint pgl_pgp_keyring_get_n_keys(PglPgpKeyring *keyring);
 GBytes *pgl_pgp_keyring_export_public(PglPgpKeyring *keyring, const gchar *fingerprint,
 				      GError **error);
+GBytes *pgl_pgp_keyring_export_autocrypt(PglPgpKeyring *keyring, const gchar *fingerprint,
+					 const gchar *address, GError **error);
 
 gchar *pgl_pgp_fingerprint_normalize(const gchar *fingerprint);
 

@@ -12,6 +12,7 @@
 #include <rnp/rnp.h>
 #include <rnp/rnp_err.h>
 
+#include "core/pgl-limits.h"
 #include "pgp/pgl-pgp-error.h"
 #include "pgp/pgl-pgp-keyring.h"
 #include "pgp/pgl-pgp-signature.h"
@@ -34,9 +35,8 @@ G_DEFINE_AUTO_CLEANUP_FREE_FUNC(rnp_op_verify_t, rnp_op_verify_destroy, NULL)
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC(rnp_op_encrypt_t, rnp_op_encrypt_destroy, NULL)
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC(PglRnpBuffer, rnp_buffer_destroy, NULL)
 
-/* Hard cap on a key or revocation blob handed to the engine (a certificate-flooded key from a
- * keyserver is a few MB at most). XXX: belongs in src/core/pgl-limits.h with a config key. */
-#define PGL_PGP_KEY_BLOB_MAX (8 * 1024 * 1024)
+/* Hard cap on a key or revocation blob handed to the engine */
+#define PGL_PGP_KEY_BLOB_MAX PGL_LIMIT_PGP_KEY_BLOB
 
 void pgl_pgp_set_rnp_error(GError **error, PglPgpError code, rnp_result_t result,
 			   const gchar *format, ...) G_GNUC_PRINTF(4, 5);

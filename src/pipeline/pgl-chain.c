@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The posting chain, after GNU Mailman 3's default-posting-chain. The rules run in this order:
+ * The posting chain, after GNU Mailman 3's default-posting-chain, with mailman-pgp's checks for
+ * PGP lists in front (they do nothing on plain lists). The rules run in this order:
  *
+ *   P1. pgp-encrypted       not encrypted to the list as a whole (nonencrypted_msg_action)
+ *   P2. pgp-sender-key      a known sender without a confirmed key (reject)
+ *   P3. pgp-inline          inline PGP (inline_pgp_action)
+ *   P4. pgp-signature       unsigned, expired, revoked, invalid (their *_action settings)
+ *   P5. pgp-duplicate       a replayed signature (duplicate_sig_action)
  *   1. approved             moderator_password in Approved:/Approve: or the first body line
  *   2. emergency            emergency mode holds everything
  *   3. loop                 our List-Id or X-BeenThere, or too many Received: (discard)
@@ -19,6 +25,9 @@
  * - DEFER: no opinion; the next rule runs.
  * - HOLD, REJECT, DISCARD from any rule: final. The chain stops and the verdict names that rule
  *   and its reason.
+ * - ACCEPT from a PGP rule (the owner chose "accept" for, say, unsigned posts): the PGP
+ *   checks are passed, and the ordinary rules still run. A PGP action of "accept" never
+ *   skips moderation.
  * - ACCEPT from "approved" (a valid moderator password): final. Nothing after it runs, not even
  *   the loop check: the moderator vouched for the post.
  * - ACCEPT from any other rule (a member in good standing, an owner or moderator, a
@@ -44,6 +53,11 @@ typedef struct {
 } ChainLink;
 
 static const ChainLink chain[] = {
+	{&pgl_rule_pgp_encrypted, FALSE},
+	{&pgl_rule_pgp_sender_key, FALSE},
+	{&pgl_rule_pgp_inline, FALSE},
+	{&pgl_rule_pgp_signature, FALSE},
+	{&pgl_rule_pgp_duplicate, FALSE},
 	{&pgl_rule_approved, TRUE},
 	{&pgl_rule_emergency, FALSE},
 	{&pgl_rule_loop, FALSE},

@@ -28,6 +28,7 @@ extern const PglHandler pgl_handler_dmarc;
 extern const PglHandler pgl_handler_rfc2369;
 extern const PglHandler pgl_handler_x_beenthere;
 extern const PglHandler pgl_handler_precedence;
+extern const PglHandler pgl_handler_pgp_headers;
 extern const PglHandler pgl_handler_decorate;
 
 G_END_DECLS

@@ -10,10 +10,13 @@
  *   rfc-2369        List-Id (RFC 2919), List-Help/-Post/-Subscribe/-Unsubscribe/-Owner
  *   x-beenthere     our loop stamp
  *   precedence      Precedence: list
+ *   pgp-headers     PGP lists: the list's Autocrypt: and OpenPGP: headers
  *   decorate        msg_header/msg_footer, never touching signed or encrypted bytes
  *
  * dmarc runs after reply-to because it adds the poster to the Reply-To: the policy produced;
- * decorate runs last because it may restructure the body. The first handler that fails stops
+ * decorate runs last because it may restructure the body. On a PGP list, all of this happens to
+ * the decrypted post; delivery then encrypts the result per recipient, so the prefix and footer
+ * travel inside the encryption, and the Subject outside is "[...]". The first handler that fails stops
  * the pipeline; the message is then half-rewritten and must not be delivered.
  */
 #include "pipeline/pgl-pipeline.h"
@@ -25,7 +28,8 @@ G_DEFINE_QUARK(pgl-pipeline-error-quark, pgl_pipeline_error)
 static const PglHandler *const handlers[] = {
 	&pgl_handler_cleanse,	  &pgl_handler_subject_prefix, &pgl_handler_reply_to,
 	&pgl_handler_dmarc,	  &pgl_handler_rfc2369,	       &pgl_handler_x_beenthere,
-	&pgl_handler_precedence, &pgl_handler_decorate,	       NULL,
+	&pgl_handler_precedence, &pgl_handler_pgp_headers,     &pgl_handler_decorate,
+	NULL,
 };
 
 /**

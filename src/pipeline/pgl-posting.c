@@ -53,7 +53,43 @@ pgl_posting_free(PglPosting *posting)
 	if (posting == NULL)
 		return;
 	g_free(posting->sender);
+	g_clear_pointer(&posting->pgp, pgl_posting_pgp_free);
 	g_free(posting);
+}
+
+void
+pgl_posting_pgp_free(PglPostingPgp *pgp)
+{
+	if (pgp == NULL)
+		return;
+	g_free(pgp->detail);
+	g_free(pgp->autocrypt);
+	g_free(pgp->list_fingerprint);
+	g_free(pgp);
+}
+
+/**
+ * pgl_posting_signature_to_string:
+ *
+ * Returns: (transfer none): "good", "unsigned", "expired", "revoked" or "invalid"
+ */
+const gchar *
+pgl_posting_signature_to_string(PglPostingSignature signature)
+{
+	switch (signature) {
+	case PGL_POSTING_SIGNATURE_GOOD:
+		return "good";
+	case PGL_POSTING_SIGNATURE_UNSIGNED:
+		return "unsigned";
+	case PGL_POSTING_SIGNATURE_EXPIRED:
+		return "expired";
+	case PGL_POSTING_SIGNATURE_REVOKED:
+		return "revoked";
+	case PGL_POSTING_SIGNATURE_INVALID:
+		return "invalid";
+	default:
+		g_return_val_if_reached("invalid");
+	}
 }
 
 /**

@@ -23,6 +23,11 @@ typedef struct {
 	PglAction (*check)(PglPosting *posting, gchar **reason_out);
 } PglRule;
 
+extern const PglRule pgl_rule_pgp_encrypted;
+extern const PglRule pgl_rule_pgp_sender_key;
+extern const PglRule pgl_rule_pgp_inline;
+extern const PglRule pgl_rule_pgp_signature;
+extern const PglRule pgl_rule_pgp_duplicate;
 extern const PglRule pgl_rule_approved;
 extern const PglRule pgl_rule_emergency;
 extern const PglRule pgl_rule_loop;

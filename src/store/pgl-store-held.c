@@ -27,8 +27,8 @@ pgl_held_message_free(PglHeldMessage *held)
 	g_free(held);
 }
 
-/* columns 0-6, plus 7 = message if with_message */
-#define HELD_COLUMNS "id, list_id, sender, subject, reason, message_id, received"
+/* columns 0-7, plus 8 = message if with_message */
+#define HELD_COLUMNS "id, list_id, sender, subject, reason, message_id, received, sealed"
 
 static PglHeldMessage *
 held_from_row(sqlite3_stmt *stmt, gboolean with_message)
@@ -42,8 +42,9 @@ held_from_row(sqlite3_stmt *stmt, gboolean with_message)
 	held->reason = pgl_db_column_text(stmt, 4);
 	held->message_id = pgl_db_column_text(stmt, 5);
 	held->received = sqlite3_column_int64(stmt, 6);
+	held->sealed = sqlite3_column_int64(stmt, 7) != 0;
 	if (with_message)
-		held->message = pgl_db_column_bytes(stmt, 7);
+		held->message = pgl_db_column_bytes(stmt, 8);
 	return held;
 }
 
@@ -58,6 +59,7 @@ held_from_row(sqlite3_stmt *stmt, gboolean with_message)
  * @reason: (not nullable): why the post is held, for moderators and the audit trail
  * @message_id: (nullable): the Message-ID
  * @message: (not nullable): the message (ciphertext for a PGP list)
+ * @sealed: @message is encrypted to the list key
  * @error: return location for a #GError
  *
  * Holds a post. Its received time is pgl_context_now().
@@ -68,7 +70,7 @@ held_from_row(sqlite3_stmt *stmt, gboolean with_message)
 gint64
 pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *spool_id, const gchar *sender,
 		   const gchar *subject, const gchar *reason, const gchar *message_id,
-		   GBytes *message, GError **error)
+		   GBytes *message, gboolean sealed, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = NULL;
 	g_autoptr(sqlite3_stmt) lookup = NULL;
@@ -82,8 +84,8 @@ pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *spool_id, const
 
 	if (!pgl_db_prepare(store->db,
 			    "INSERT INTO held_messages (list_id, sender, subject, reason, "
-			    "message_id, received, message, spool_id) "
-			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+			    "message_id, received, message, spool_id, sealed) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
 			    "ON CONFLICT (spool_id) DO NOTHING",
 			    &stmt, error) ||
 	    !pgl_db_bind_int64(stmt, 1, list_id, error) ||
@@ -93,7 +95,8 @@ pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *spool_id, const
 	    !pgl_db_bind_text(stmt, 5, message_id, error) ||
 	    !pgl_db_bind_int64(stmt, 6, pgl_context_now(store->ctx), error) ||
 	    !pgl_db_bind_bytes(stmt, 7, message, error) ||
-	    !pgl_db_bind_text(stmt, 8, spool_id, error))
+	    !pgl_db_bind_text(stmt, 8, spool_id, error) ||
+	    !pgl_db_bind_int64(stmt, 9, sealed ? 1 : 0, error))
 		return 0;
 	if (!pgl_db_step_done(stmt, &local_error)) {
 		pgl_store_propagate_list_error(error, g_steal_pointer(&local_error), list_id);

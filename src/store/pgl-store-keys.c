@@ -395,21 +395,25 @@ pgl_store_address_key_remove(PglStore *store, const gchar *address, GError **err
  * @digest: (not nullable): the signature's replay digest (pgl-pgp-signature.h)
  * @fingerprint: (not nullable): the signer's primary key
  * @time: the signature's creation time; pgl_store_signature_digest_expire() goes by it
+ * @origin: (nullable): the spool id of the post that carries the signature
  * @error: return location for a #GError
  *
  * Records a signature as seen on the list, atomically: of two deliveries of one signed post at
- * once, exactly one succeeds.
+ * once, exactly one succeeds. Recording it again for the same @origin (a stage repeated after
+ * a crash) succeeds and changes nothing.
  *
- * Returns: %TRUE if the digest is new for the list, %FALSE with @error set
- *   (%PGL_STORE_ERROR_EXISTS if the list has seen it: a replay; %PGL_STORE_ERROR_NOT_FOUND if
- *   there is no such list; %PGL_STORE_ERROR_FAILED)
+ * Returns: %TRUE if the digest is new for the list (or was recorded for @origin), %FALSE with
+ *   @error set (%PGL_STORE_ERROR_EXISTS if the list has seen it with another post: a replay;
+ *   %PGL_STORE_ERROR_NOT_FOUND if there is no such list; %PGL_STORE_ERROR_FAILED)
  */
 gboolean
 pgl_store_signature_digest_add(PglStore *store, gint64 list_id, const gchar *digest,
-			       const gchar *fingerprint, gint64 time, GError **error)
+			       const gchar *fingerprint, gint64 time, const gchar *origin,
+			       GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = NULL;
 	g_autoptr(GError) local_error = NULL;
+	gboolean seen = FALSE;
 
 	g_return_val_if_fail(store != NULL, FALSE);
 	g_return_val_if_fail(digest != NULL && digest[0] != '\0', FALSE);
@@ -417,25 +421,74 @@ pgl_store_signature_digest_add(PglStore *store, gint64 list_id, const gchar *dig
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
 	if (!pgl_db_prepare(store->db,
-			    "INSERT INTO signature_digests (list_id, digest, fingerprint, time) "
-			    "VALUES (?1, ?2, ?3, ?4)",
+			    "INSERT INTO signature_digests (list_id, digest, fingerprint, time, "
+			    "origin) VALUES (?1, ?2, ?3, ?4, ?5) "
+			    "ON CONFLICT (list_id, digest) DO NOTHING",
 			    &stmt, error) ||
 	    !pgl_db_bind_int64(stmt, 1, list_id, error) ||
 	    !pgl_db_bind_text(stmt, 2, digest, error) ||
 	    !pgl_db_bind_text(stmt, 3, fingerprint, error) ||
-	    !pgl_db_bind_int64(stmt, 4, time, error))
+	    !pgl_db_bind_int64(stmt, 4, time, error) ||
+	    !pgl_db_bind_text(stmt, 5, origin, error))
 		return FALSE;
 	if (!pgl_db_step_done(stmt, &local_error)) {
-		if (g_error_matches(local_error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS)) {
-			g_set_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS,
-				    "signature %s was seen before on list %" G_GINT64_FORMAT,
-				    digest, list_id);
-			return FALSE;
-		}
 		pgl_store_propagate_list_error(error, g_steal_pointer(&local_error), list_id);
 		return FALSE;
 	}
+	if (sqlite3_changes(store->db) > 0)
+		return TRUE;
+	if (!pgl_store_signature_digest_seen(store, list_id, digest, origin, &seen, error))
+		return FALSE;
+	if (seen) {
+		g_set_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS,
+			    "signature %s was seen before on list %" G_GINT64_FORMAT, digest,
+			    list_id);
+		return FALSE;
+	}
 	return TRUE;
+}
+
+/**
+ * pgl_store_signature_digest_seen:
+ * @store: a store
+ * @list_id: the row id of the list
+ * @digest: (not nullable): a signature's replay digest
+ * @origin: (nullable): the spool id of the post being checked; a record made for this same
+ *   post does not count
+ * @seen_out: (out): set to %TRUE if the list has recorded @digest for another post
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%PGL_STORE_ERROR_FAILED)
+ */
+gboolean
+pgl_store_signature_digest_seen(PglStore *store, gint64 list_id, const gchar *digest,
+				const gchar *origin, gboolean *seen_out, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+
+	g_return_val_if_fail(store != NULL, FALSE);
+	g_return_val_if_fail(digest != NULL, FALSE);
+	g_return_val_if_fail(seen_out != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	*seen_out = FALSE;
+	if (!pgl_db_prepare(store->db,
+			    "SELECT 1 FROM signature_digests WHERE list_id = ?1 AND digest = ?2 "
+			    "AND (origin IS NULL OR ?3 IS NULL OR origin != ?3)",
+			    &stmt, error) ||
+	    !pgl_db_bind_int64(stmt, 1, list_id, error) ||
+	    !pgl_db_bind_text(stmt, 2, digest, error) || !pgl_db_bind_text(stmt, 3, origin, error))
+		return FALSE;
+	switch (pgl_db_step(stmt, error)) {
+	case PGL_DB_STEP_ROW:
+		*seen_out = TRUE;
+		return TRUE;
+	case PGL_DB_STEP_DONE:
+		return TRUE;
+	case PGL_DB_STEP_ERROR:
+	default:
+		return FALSE;
+	}
 }
 
 /**

@@ -10,6 +10,7 @@
  *   1  domains, lists, list_settings, members, held_messages, pending, message_ids, audit,
  *      bounces, delivered
  *   2  list_keys, address_keys, signature_digests (PGP lists)
+ *   3  held_messages.sealed, signature_digests.origin
  *
  * To change the schema, append a step and bump PGL_STORE_SCHEMA_VERSION; never edit a step that
  * has shipped, and add a database of the old version to tests/data/db/.
@@ -161,6 +162,15 @@ static const gchar *const schema_steps[] = {
 	"  PRIMARY KEY (list_id, digest)"
 	") STRICT, WITHOUT ROWID;"
 	"CREATE INDEX signature_digests_time ON signature_digests (time);",
+
+	/* 2 -> 3 */
+	/* A held post of a PGP list is kept encrypted to the list key ("sealed"), never as
+	 * plaintext; the flag says how to read the blob. A digest remembers the spool id of the
+	 * post that brought it, so that a stage repeated after a crash does not take its own post
+	 * for a replay. */
+	"ALTER TABLE held_messages ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0 "
+	"  CHECK (sealed IN (0, 1));"
+	"ALTER TABLE signature_digests ADD COLUMN origin TEXT;",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(schema_steps) == PGL_STORE_SCHEMA_VERSION);

@@ -32,7 +32,7 @@ G_BEGIN_DECLS
  * The schema version this code creates and understands (PRAGMA user_version); older databases
  * are migrated on open, newer ones refused.
  */
-#define PGL_STORE_SCHEMA_VERSION 2
+#define PGL_STORE_SCHEMA_VERSION 3
 
 #define PGL_STORE_ERROR (pgl_store_error_quark())
 GQuark pgl_store_error_quark(void);
@@ -79,6 +79,7 @@ typedef struct {
 	gchar *message_id; /* (owned) (nullable) */
 	gint64 received;
 	GBytes *message;   /* (owned) (nullable) the message as held; %NULL in listings */
+	gboolean sealed;   /* @message is encrypted to the list key (a PGP list's post) */
 } PglHeldMessage;
 
 /**
@@ -159,7 +160,8 @@ GStrv pgl_store_delivery_recipients(PglStore *store, gint64 list_id, GError **er
 
 gint64 pgl_store_held_add(PglStore *store, gint64 list_id, const gchar *spool_id,
 			  const gchar *sender, const gchar *subject, const gchar *reason,
-			  const gchar *message_id, GBytes *message, GError **error);
+			  const gchar *message_id, GBytes *message, gboolean sealed,
+			  GError **error);
 PglHeldMessage *pgl_store_held_get(PglStore *store, gint64 list_id, gint64 id, GError **error);
 GPtrArray *pgl_store_held_list(PglStore *store, gint64 list_id, GError **error);
 gboolean pgl_store_held_remove(PglStore *store, gint64 id, GError **error);
@@ -215,7 +217,10 @@ gboolean pgl_store_address_key_remove(PglStore *store, const gchar *address, GEr
 void pgl_address_key_free(PglAddressKey *key);
 
 gboolean pgl_store_signature_digest_add(PglStore *store, gint64 list_id, const gchar *digest,
-					const gchar *fingerprint, gint64 time, GError **error);
+					const gchar *fingerprint, gint64 time, const gchar *origin,
+					GError **error);
+gboolean pgl_store_signature_digest_seen(PglStore *store, gint64 list_id, const gchar *digest,
+					 const gchar *origin, gboolean *seen_out, GError **error);
 guint pgl_store_signature_digest_expire(PglStore *store, gint64 older_than, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglStore, pgl_store_free)

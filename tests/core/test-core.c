@@ -126,8 +126,8 @@ test_config_errors(void)
 		{"[pgp]\n\nsignature_window = 31536001\n", PGL_CONFIG_ERROR_INVALID,
 		 ":3: [pgp] signature_window"},
 		{"[pgp]\nsignature_window = 1w\n", PGL_CONFIG_ERROR_INVALID, "whole number"},
-		{"[pgp]\nchunk_size = 1\n", PGL_CONFIG_ERROR_UNKNOWN_KEY,
-		 ":2: unknown key \"chunk_size\" in [pgp]"},
+		{"[pgp]\nchunk_sise = 1\n", PGL_CONFIG_ERROR_UNKNOWN_KEY,
+		 ":2: unknown key \"chunk_sise\" in [pgp]"},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

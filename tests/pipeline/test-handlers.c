@@ -828,15 +828,16 @@ test_pipeline_order(void)
 {
 	static const gchar *const want[] = {"cleanse",	   "subject-prefix", "reply-to",
 					    "dmarc",	   "rfc-2369",	     "x-beenthere",
-					    "precedence", "decorate",	     NULL};
+					    "precedence", "pgp-headers",    "decorate",
+					    NULL};
 	const PglHandler *const *handlers = pgl_pipeline_get_handlers();
 
 	for (guint i = 0; want[i] != NULL; i++) {
 		g_assert_nonnull(handlers[i]);
 		g_assert_cmpstr(handlers[i]->name, ==, want[i]);
 	}
-	g_assert_cmpuint(g_strv_length((gchar **)want), ==, 8);
-	g_assert_null(handlers[8]);
+	g_assert_cmpuint(g_strv_length((gchar **)want), ==, 9);
+	g_assert_null(handlers[9]);
 }
 
 static void

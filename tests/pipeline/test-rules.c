@@ -32,9 +32,61 @@ typedef struct {
 	PglAction want;
 	const gchar *want_rule;
 	const gchar *want_reason; /* substring, or NULL */
+	const gchar *pgp;	  /* NULL: a plain list; else a PGP list's findings, comma-separated:
+				     "enc" (encrypted), "inline", "nokey"/"unconfirmed" (else a
+				     confirmed key), "sig=good|unsigned|expired|revoked|invalid"
+				     (default good), "replay" */
 } RuleCase;
 
+#define PGP_GOOD "enc,sig=good"
+
 static const RuleCase rule_cases[] = {
+	/* the PGP rules (PGP lists only) */
+	{"pgp-good", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_ACCEPT, "member-moderation", NULL,
+	 PGP_GOOD},
+	{"pgp-not-encrypted", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_REJECT, "pgp-encrypted",
+	 "not encrypted", "sig=good"},
+	{"pgp-not-encrypted-hold", {{"nonencrypted_msg_action", "hold"}}, NULL, NULL, NULL, NULL, 0,
+	 PGL_ACTION_HOLD, "pgp-encrypted", NULL, "sig=good"},
+	{"pgp-not-encrypted-defer", {{"nonencrypted_msg_action", "defer"}}, NULL, NULL, NULL, NULL,
+	 0, PGL_ACTION_ACCEPT, "member-moderation", NULL, "sig=good"},
+	{"pgp-member-without-key", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_REJECT,
+	 "pgp-sender-key", "no OpenPGP key", "enc,nokey,sig=unsigned"},
+	{"pgp-owner-unconfirmed-key", {{0}}, NULL, NULL, "owner", NULL, 0, PGL_ACTION_REJECT,
+	 "pgp-sender-key", "not confirmed", "enc,unconfirmed,sig=invalid"},
+	{"pgp-stranger-unknown-key", {{0}}, NULL, NULL, "", NULL, 0, PGL_ACTION_REJECT,
+	 "pgp-signature", "not valid", "enc,nokey,sig=invalid"},
+	{"pgp-inline-defer", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_ACCEPT,
+	 "member-moderation", NULL, "enc,inline,sig=good"},
+	{"pgp-inline-hold", {{"inline_pgp_action", "hold"}}, NULL, NULL, NULL, NULL, 0,
+	 PGL_ACTION_HOLD, "pgp-inline", "inline PGP", "enc,inline,sig=good"},
+	{"pgp-unsigned", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_REJECT, "pgp-signature",
+	 "not signed", "enc,sig=unsigned"},
+	{"pgp-unsigned-discard", {{"unsigned_msg_action", "discard"}}, NULL, NULL, NULL, NULL, 0,
+	 PGL_ACTION_DISCARD, "pgp-signature", NULL, "enc,sig=unsigned"},
+	{"pgp-expired", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_REJECT, "pgp-signature",
+	 "expired", "enc,sig=expired"},
+	{"pgp-revoked", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_REJECT, "pgp-signature",
+	 "revoked", "enc,sig=revoked"},
+	{"pgp-revoked-hold", {{"revoked_sig_action", "hold"}}, NULL, NULL, NULL, NULL, 0,
+	 PGL_ACTION_HOLD, "pgp-signature", "revoked", "enc,sig=revoked"},
+	{"pgp-invalid", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_REJECT, "pgp-signature",
+	 "not valid", "enc,sig=invalid"},
+	{"pgp-invalid-discard", {{"invalid_sig_action", "discard"}}, NULL, NULL, NULL, NULL, 0,
+	 PGL_ACTION_DISCARD, "pgp-signature", NULL, "enc,sig=invalid"},
+	{"pgp-replay", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_REJECT, "pgp-duplicate",
+	 "already seen", "enc,sig=good,replay"},
+	{"pgp-replay-hold", {{"duplicate_sig_action", "hold"}}, NULL, NULL, NULL, NULL, 0,
+	 PGL_ACTION_HOLD, "pgp-duplicate", NULL, "enc,sig=good,replay"},
+	{"pgp-encryption-before-signature", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_REJECT,
+	 "pgp-encrypted", NULL, "sig=unsigned,replay"},
+	/* "accept" passes the PGP checks, never moderation: a stranger is still held */
+	{"pgp-accept-unsigned-still-moderated", {{"unsigned_msg_action", "accept"}}, NULL, NULL, "",
+	 NULL, 0, PGL_ACTION_HOLD, "nonmember-moderation", NULL, "enc,nokey,sig=unsigned"},
+	{"pgp-checks-before-approved",
+	 {{"moderator_password", "s3cret"}},
+	 DEFAULT_HEADERS "Approved: s3cret\n", NULL, NULL, NULL, 0, PGL_ACTION_REJECT,
+	 "pgp-signature", NULL, "enc,sig=invalid"},
 	/* member-moderation */
 	{"member-default", {{0}}, NULL, NULL, NULL, NULL, 0, PGL_ACTION_ACCEPT, "member-moderation",
 	 "member"},
@@ -353,6 +405,50 @@ parse_ok(PglContext *ctx, const gchar *text)
 	return message;
 }
 
+/* A PGP list's findings from a RuleCase's @pgp spec. */
+static PglPostingPgp *
+make_pgp(const gchar *spec)
+{
+	g_auto(GStrv) tokens = NULL;
+	PglPostingPgp *pgp;
+
+	if (spec == NULL)
+		return NULL;
+	pgp = g_new0(PglPostingPgp, 1);
+	pgp->sender_has_key = TRUE;
+	pgp->sender_key_confirmed = TRUE;
+	pgp->signature = PGL_POSTING_SIGNATURE_GOOD;
+	pgp->detail = g_strdup_printf("test findings %s", spec);
+	tokens = g_strsplit(spec, ",", -1);
+	for (guint i = 0; tokens[i] != NULL; i++) {
+		const gchar *token = tokens[i];
+
+		if (g_str_equal(token, "enc"))
+			pgp->encrypted = TRUE;
+		else if (g_str_equal(token, "inline"))
+			pgp->inline_pgp = TRUE;
+		else if (g_str_equal(token, "nokey"))
+			pgp->sender_has_key = pgp->sender_key_confirmed = FALSE;
+		else if (g_str_equal(token, "unconfirmed"))
+			pgp->sender_key_confirmed = FALSE;
+		else if (g_str_equal(token, "replay"))
+			pgp->replayed = TRUE;
+		else if (g_str_equal(token, "sig=good"))
+			pgp->signature = PGL_POSTING_SIGNATURE_GOOD;
+		else if (g_str_equal(token, "sig=unsigned"))
+			pgp->signature = PGL_POSTING_SIGNATURE_UNSIGNED;
+		else if (g_str_equal(token, "sig=expired"))
+			pgp->signature = PGL_POSTING_SIGNATURE_EXPIRED;
+		else if (g_str_equal(token, "sig=revoked"))
+			pgp->signature = PGL_POSTING_SIGNATURE_REVOKED;
+		else if (g_str_equal(token, "sig=invalid"))
+			pgp->signature = PGL_POSTING_SIGNATURE_INVALID;
+		else
+			g_error("bad pgp spec token %s", token);
+	}
+	return pgp;
+}
+
 static void
 test_rule_cases(Fixture *fixture, gconstpointer user_data)
 {
@@ -379,6 +475,7 @@ test_rule_cases(Fixture *fixture, gconstpointer user_data)
 			test_case->roles != NULL ? test_case->roles : "member",
 			posting->sender != NULL ? posting->sender : "nobody@example.org");
 		posting->sender_roles = roles;
+		posting->pgp = make_pgp(test_case->pgp);
 		verdict = pgl_chain_run(posting);
 
 		g_assert_nonnull(verdict);
@@ -416,9 +513,11 @@ test_rules_covered(void)
 		if (!covered)
 			g_error("rule %s has no table case", rules[n]->name);
 	}
-	g_assert_cmpuint(n, ==, 12);
-	g_assert_cmpstr(rules[0]->name, ==, "approved");
-	g_assert_cmpstr(rules[11]->name, ==, "suspicious-header");
+	g_assert_cmpuint(n, ==, 17);
+	g_assert_cmpstr(rules[0]->name, ==, "pgp-encrypted");
+	g_assert_cmpstr(rules[4]->name, ==, "pgp-duplicate");
+	g_assert_cmpstr(rules[5]->name, ==, "approved");
+	g_assert_cmpstr(rules[16]->name, ==, "suspicious-header");
 }
 
 static PglVerdict *

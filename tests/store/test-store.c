@@ -413,8 +413,8 @@ test_migrate_v1_file(Fixture *fixture, gconstpointer user_data)
 	assert_int(raw_int(fixture, "PRAGMA user_version", 0), 1);
 	fixture->store = pgl_store_open(fixture->ctx, &error);
 	g_assert_no_error(error);
-	assert_int(pgl_store_schema_version(fixture->store), 2);
-	assert_int(raw_int(fixture, "PRAGMA user_version", 0), 2);
+	assert_int(pgl_store_schema_version(fixture->store), PGL_STORE_SCHEMA_VERSION);
+	assert_int(raw_int(fixture, "PRAGMA user_version", 0), PGL_STORE_SCHEMA_VERSION);
 	assert_int(raw_int(fixture, "SELECT count(*) FROM pragma_foreign_key_check", 0), 0);
 	assert_int(raw_int(fixture, "SELECT count(*) FROM pragma_integrity_check "
 				    "WHERE integrity_check != 'ok'",
@@ -508,7 +508,7 @@ test_migrate_v1_file(Fixture *fixture, gconstpointer user_data)
 	g_assert_true(pgl_store_address_key_set(fixture->store, "alice@example.org", "FPR", blob,
 						FALSE, &error));
 	g_assert_no_error(error);
-	g_assert_true(pgl_store_signature_digest_add(fixture->store, discuss->id, "d", "FPR", 1,
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, discuss->id, "d", "FPR", 1, NULL,
 						     &error));
 	g_assert_no_error(error);
 }
@@ -855,7 +855,7 @@ test_lists_remove_cascade(Fixture *fixture, gconstpointer user_data)
 		pgl_store_list_set_setting(fixture->store, id, "emergency", "true", &error);
 		g_assert_no_error(error);
 		g_assert_cmpint(pgl_store_held_add(fixture->store, id, NULL, "a@example.org", "s", "r",
-						   "<m@x>", message, &error),
+						   "<m@x>", message, FALSE, &error),
 				>, 0);
 		g_assert_no_error(error);
 		pending = pgl_store_pending_add(fixture->store, id, "subscribe", "{}", G_MAXINT64,
@@ -874,7 +874,7 @@ test_lists_remove_cascade(Fixture *fixture, gconstpointer user_data)
 		g_assert_no_error(error);
 		pgl_store_list_key_set(fixture->store, id, "FPR", message, message, FALSE, &error);
 		g_assert_no_error(error);
-		pgl_store_signature_digest_add(fixture->store, id, "digest", "FPR", 1, &error);
+		pgl_store_signature_digest_add(fixture->store, id, "digest", "FPR", 1, NULL, &error);
 		g_assert_no_error(error);
 	}
 	/* keys belong to addresses, not to lists: they stay */
@@ -1334,11 +1334,11 @@ test_held_roundtrip(Fixture *fixture, gconstpointer user_data)
 	gint64 id_empty;
 
 	id = pgl_store_held_add(fixture->store, list->id, NULL, "anne@example.org", "Grüße",
-				"non-member post", "<abc@example.org>", message, &error);
+				"non-member post", "<abc@example.org>", message, FALSE, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(id, >, 0);
 	id_empty = pgl_store_held_add(fixture->store, list->id, NULL, "bob@example.org", NULL,
-				      "too big", NULL, empty, &error);
+				      "too big", NULL, empty, FALSE, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(id_empty, >, id);
 
@@ -1394,14 +1394,14 @@ test_held_same_spool_id(Fixture *fixture, gconstpointer user_data)
 	gint64 first, again, other;
 
 	first = pgl_store_held_add(fixture->store, list->id, "0001-aa", "a@example.org", "s", "r",
-				   NULL, message, &error);
+				   NULL, message, FALSE, &error);
 	g_assert_no_error(error);
 	again = pgl_store_held_add(fixture->store, list->id, "0001-aa", "a@example.org", "s", "r",
-				   NULL, message, &error);
+				   NULL, message, FALSE, &error);
 	g_assert_no_error(error);
 	assert_int(again, first);
 	other = pgl_store_held_add(fixture->store, list->id, "0002-bb", "a@example.org", "s", "r",
-				   NULL, message, &error);
+				   NULL, message, FALSE, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(other, >, first);
 	listing = pgl_store_held_list(fixture->store, list->id, &error);
@@ -1420,10 +1420,10 @@ test_held_remove(Fixture *fixture, gconstpointer user_data)
 	gint64 third;
 
 	first = pgl_store_held_add(fixture->store, list->id, NULL, "a@example.org", NULL, "r", NULL,
-				   message, &error);
+				   message, FALSE, &error);
 	g_assert_no_error(error);
 	second = pgl_store_held_add(fixture->store, list->id, NULL, "a@example.org", NULL, "r", NULL,
-				    message, &error);
+				    message, FALSE, &error);
 	g_assert_no_error(error);
 	g_assert_true(pgl_store_held_remove(fixture->store, second, &error));
 	g_assert_no_error(error);
@@ -1436,7 +1436,7 @@ test_held_remove(Fixture *fixture, gconstpointer user_data)
 	g_clear_error(&error);
 	/* the highest id was removed, and still is not given out again */
 	third = pgl_store_held_add(fixture->store, list->id, NULL, "a@example.org", NULL, "r", NULL,
-				   message, &error);
+				   message, FALSE, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(third, >, second);
 	g_assert_cmpint(second, >, first);
@@ -1449,7 +1449,7 @@ test_held_no_list(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(GBytes) message = g_bytes_new_static("m", 1);
 
 	assert_int(pgl_store_held_add(fixture->store, 4242, NULL, "a@example.org", NULL, "r", NULL,
-				      message, &error),
+				      message, FALSE, &error),
 		   0);
 	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
 }
@@ -2006,23 +2006,23 @@ test_signature_digests(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(PglList) list = create_list(fixture, "pgp", "example.org");
 	g_autoptr(PglList) other = create_list(fixture, "other", "example.org");
 
-	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100,
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100, NULL,
 						     &error));
 	g_assert_no_error(error);
-	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d2", "AAAA", 200,
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d2", "AAAA", 200, NULL,
 						     &error));
 	g_assert_no_error(error);
 	/* a replay */
-	g_assert_false(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100,
+	g_assert_false(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100, NULL,
 						      &error));
 	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS);
 	g_clear_error(&error);
 	/* the same post cross-posted to another list is no replay there */
-	g_assert_true(pgl_store_signature_digest_add(fixture->store, other->id, "d1", "AAAA", 100,
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, other->id, "d1", "AAAA", 100, NULL,
 						     &error));
 	g_assert_no_error(error);
 	g_assert_false(
-		pgl_store_signature_digest_add(fixture->store, 4242, "d3", "AAAA", 100, &error));
+		pgl_store_signature_digest_add(fixture->store, 4242, "d3", "AAAA", 100, NULL, &error));
 	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
 	g_clear_error(&error);
 
@@ -2031,10 +2031,10 @@ test_signature_digests(Fixture *fixture, gconstpointer user_data)
 	assert_int(pgl_store_signature_digest_expire(fixture->store, 101, &error), 2);
 	g_assert_no_error(error);
 	/* once expired, a digest is new again (its signature is too old to be accepted anyway) */
-	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100,
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100, NULL,
 						     &error));
 	g_assert_no_error(error);
-	g_assert_false(pgl_store_signature_digest_add(fixture->store, list->id, "d2", "AAAA", 200,
+	g_assert_false(pgl_store_signature_digest_add(fixture->store, list->id, "d2", "AAAA", 200, NULL,
 						      &error));
 	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS);
 	g_clear_error(&error);
@@ -2044,6 +2044,123 @@ test_signature_digests(Fixture *fixture, gconstpointer user_data)
 			   "tbl_name = 'signature_digests' AND sql LIKE '%(time)%'",
 			   0),
 		   1);
+}
+
+/* A stage repeated after a crash records its own post's digests again: not a replay. */
+static void
+test_signature_digests_origin(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = create_list(fixture, "pgp", "example.org");
+	gboolean seen = TRUE;
+
+	g_assert_true(pgl_store_signature_digest_seen(fixture->store, list->id, "d1", "in-1", &seen,
+						      &error));
+	g_assert_no_error(error);
+	g_assert_false(seen);
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100,
+						     "in-1", &error));
+	g_assert_no_error(error);
+	/* the same post again */
+	g_assert_true(pgl_store_signature_digest_seen(fixture->store, list->id, "d1", "in-1", &seen,
+						      &error));
+	g_assert_false(seen);
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100,
+						     "in-1", &error));
+	g_assert_no_error(error);
+	/* another post with the same signature: a replay */
+	g_assert_true(pgl_store_signature_digest_seen(fixture->store, list->id, "d1", "in-2", &seen,
+						      &error));
+	g_assert_true(seen);
+	g_assert_false(pgl_store_signature_digest_add(fixture->store, list->id, "d1", "AAAA", 100,
+						      "in-2", &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_EXISTS);
+	g_clear_error(&error);
+	/* no origin: any record counts */
+	g_assert_true(pgl_store_signature_digest_seen(fixture->store, list->id, "d1", NULL, &seen,
+						      &error));
+	g_assert_true(seen);
+	g_assert_true(pgl_store_signature_digest_seen(fixture->store, list->id, "d9", NULL, &seen,
+						      &error));
+	g_assert_false(seen);
+	g_assert_no_error(error);
+}
+
+static void
+test_held_sealed(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = create_list(fixture, "pgp", "example.org");
+	g_autoptr(GBytes) sealed = g_bytes_new_static("\x85\x01\x0c", 3);
+	g_autoptr(GBytes) plain = g_bytes_new_static("Subject: x\n\nbody\n", 17);
+	g_autoptr(PglHeldMessage) held_sealed = NULL;
+	g_autoptr(PglHeldMessage) held_plain = NULL;
+	g_autoptr(GPtrArray) listing = NULL;
+	gint64 id_sealed, id_plain;
+
+	id_sealed = pgl_store_held_add(fixture->store, list->id, "s-1", "a@example.org", "[...]",
+				       "r", NULL, sealed, TRUE, &error);
+	g_assert_no_error(error);
+	id_plain = pgl_store_held_add(fixture->store, list->id, "s-2", "a@example.org", "x", "r",
+				      NULL, plain, FALSE, &error);
+	g_assert_no_error(error);
+	held_sealed = pgl_store_held_get(fixture->store, list->id, id_sealed, &error);
+	g_assert_no_error(error);
+	g_assert_true(held_sealed->sealed);
+	g_assert_true(g_bytes_equal(held_sealed->message, sealed));
+	held_plain = pgl_store_held_get(fixture->store, list->id, id_plain, &error);
+	g_assert_no_error(error);
+	g_assert_false(held_plain->sealed);
+	listing = pgl_store_held_list(fixture->store, list->id, &error);
+	g_assert_no_error(error);
+	assert_int(listing->len, 2);
+	g_assert_true(((PglHeldMessage *)listing->pdata[0])->sealed);
+	g_assert_false(((PglHeldMessage *)listing->pdata[1])->sealed);
+}
+
+/* v2-pgp.db (see tests/data/db/README.md): a PGP list, its key, an address key, a held
+ * message and a digest survive the migration; the held message is not sealed, the digest
+ * has no origin (so it counts against every post). */
+static void
+test_migrate_v2_file(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = NULL;
+	g_autoptr(PglListKey) key = NULL;
+	g_autoptr(PglAddressKey) alice = NULL;
+	g_autoptr(GPtrArray) held = NULL;
+	g_autoptr(GPtrArray) members = NULL;
+	gboolean seen = FALSE;
+
+	install_old_database(fixture, "v2-pgp.db");
+	assert_int(raw_int(fixture, "PRAGMA user_version", 0), 2);
+	fixture->store = pgl_store_open(fixture->ctx, &error);
+	g_assert_no_error(error);
+	assert_int(raw_int(fixture, "PRAGMA user_version", 0), PGL_STORE_SCHEMA_VERSION);
+	list = pgl_store_list_lookup(fixture->store, "crypt@example.org", &error);
+	g_assert_no_error(error);
+	key = pgl_store_list_key_get(fixture->store, list->id, TRUE, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(key->fingerprint, ==, "478129E65080ED93A8EC2AE28602D2AC1AC83969");
+	g_assert_nonnull(key->secret_key);
+	alice = pgl_store_address_key_get(fixture->store, "alice@example.org", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(alice->fingerprint, ==, "2966D2B0FEBEC91098498EF7436B98EF200689DD");
+	g_assert_true(alice->confirmed);
+	members = pgl_store_member_list(fixture->store, list->id, PGL_ROLE_MEMBER, &error);
+	g_assert_no_error(error);
+	assert_int(members->len, 1);
+	held = pgl_store_held_list(fixture->store, list->id, &error);
+	g_assert_no_error(error);
+	assert_int(held->len, 1);
+	g_assert_false(((PglHeldMessage *)held->pdata[0])->sealed);
+	g_assert_cmpstr(((PglHeldMessage *)held->pdata[0])->reason, ==, "held for test");
+	g_assert_true(pgl_store_signature_digest_seen(
+		fixture->store, list->id,
+		"abababababababababababababababababababababababababababababababab", "in-9", &seen,
+		&error));
+	g_assert_no_error(error);
+	g_assert_true(seen);
 }
 
 int
@@ -2062,6 +2179,7 @@ main(int argc, char **argv)
 	ADD("/store/migrate/empty-file", set_up_context, test_migrate_empty_file);
 	ADD("/store/migrate/conflict", set_up_context, test_migrate_conflict);
 	ADD("/store/migrate/v1-file", set_up_context, test_migrate_v1_file);
+	ADD("/store/migrate/v2-file", set_up_context, test_migrate_v2_file);
 	ADD("/store/transaction/rollback", set_up, test_transaction_rollback);
 	ADD("/store/transaction/errors", set_up, test_transaction_errors);
 	ADD("/store/transaction/busy", set_up, test_transaction_busy);
@@ -2092,6 +2210,7 @@ main(int argc, char **argv)
 	ADD("/store/held/remove", set_up, test_held_remove);
 	ADD("/store/held/same-spool-id", set_up, test_held_same_spool_id);
 	ADD("/store/held/no-list", set_up, test_held_no_list);
+	ADD("/store/held/sealed", set_up, test_held_sealed);
 	ADD("/store/pending/roundtrip", set_up, test_pending_roundtrip);
 	ADD("/store/pending/expiry", set_up, test_pending_expiry);
 	ADD("/store/pending/no-list", set_up, test_pending_no_list);
@@ -2104,6 +2223,7 @@ main(int argc, char **argv)
 	ADD("/store/list-keys/secure-delete", set_up, test_list_keys_secure_delete);
 	ADD("/store/address-keys/roundtrip", set_up, test_address_keys);
 	ADD("/store/signature-digests/replay", set_up, test_signature_digests);
+	ADD("/store/signature-digests/origin", set_up, test_signature_digests_origin);
 #undef ADD
 
 	return g_test_run();
