@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # A pgplist to play with: installs the dependencies, builds build/, writes var/demo.ini (once),
-# creates the list demo@lists.example (once), explains how to use it, then runs the daemon in
-# the foreground until Ctrl-C. Everything lives in ./var of the source tree.
+# creates the PGP list demo@lists.example with three members whose keys GnuPG makes in
+# var/demo-gnupg/NAME (once), explains how to use it, then runs the daemon in the foreground
+# until Ctrl-C. Everything lives in ./var of the source tree. scripts/demo-post.sh sends a post
+# as one of the members.
 #
 #   scripts/demo.sh [--no-deps]
 set -euo pipefail
@@ -59,11 +61,31 @@ fi
 pgplist() { "$PGLIST" --config "$CONFIG" "$@"; }
 
 if ! pgplist lists | grep -q '^demo@lists\.example\b'; then
-	pgplist create demo@lists.example --owner owner@example.org
-	pgplist listconf demo@lists.example description "pgplist demo list"
+	pgplist create demo@lists.example --style pgp-discussion --owner owner@example.org
+	pgplist listconf demo@lists.example description "pgplist demo list (PGP)"
 	printf '%s\n' 'Alice Example <alice@example.org>' 'Bob Example <bob@example.org>' \
 		carol@example.org | pgplist addmembers demo@lists.example -
+elif ! pgplist key show demo@lists.example >/dev/null 2>&1; then
+	pgplist key generate demo@lists.example # a demo list from before PGP lists: make it one
 fi
+
+# The members' own keys, as their mail clients would hold them: one GnuPG home each.
+pgplist key export demo@lists.example > var/demo-list-key.asc
+for name in alice bob carol; do
+	home=var/demo-gnupg/$name
+	if [ ! -d "$home" ]; then
+		mkdir -p -m 700 "$home"
+		gpg --homedir "$home" --batch --quiet --pinentry-mode loopback --passphrase '' \
+			--quick-gen-key "$name <$name@example.org>" ed25519 sign,cert never
+		fingerprint=$(gpg --homedir "$home" --with-colons --list-keys "$name@example.org" |
+			awk -F: '/^fpr/ { print $10; exit }')
+		gpg --homedir "$home" --batch --quiet --pinentry-mode loopback --passphrase '' \
+			--quick-add-key "$fingerprint" cv25519 encr never
+		gpg --homedir "$home" --armor --export "$fingerprint" > "$home/public.asc"
+		pgplist key set "$name@example.org" "$home/public.asc" --confirmed
+	fi
+	gpg --homedir "$home" --batch --quiet --import var/demo-list-key.asc 2>/dev/null
+done
 
 relay_note="Nothing answers on 127.0.0.1:25 now: outgoing mail waits in pgplist's retry queue
   (and is retried with back-off) until a relay answers there."
@@ -84,11 +106,16 @@ cat <<EOF
  Config:     $ROOT/$CONFIG
  Data:       $ROOT/var (database, spool queues)
 
- Send mail to the list over LMTP on 127.0.0.1:8024, for example:
+ demo@lists.example is a PGP list: posts must be encrypted to its key and
+ signed by a member's key. alice, bob and carol have keys in var/demo-gnupg/NAME.
+ Post as alice (GnuPG signs and encrypts, swaks hands it over LMTP on 127.0.0.1:8024):
 
-   swaks --server 127.0.0.1:8024 --protocol LMTP \\
-         --from alice@example.org --to demo@lists.example \\
-         --header "Subject: hello" --body "Hello, demo list!"
+   scripts/demo-post.sh alice "hello" "Hello, demo list!"
+
+ Every member gets a copy encrypted to their own key and signed by the list; read one with
+   gpg --homedir var/demo-gnupg/bob --decrypt var/outbox/msg-000001.eml
+ A post in clear (swaks --server 127.0.0.1:8024 --protocol LMTP --from alice@example.org
+ --to demo@lists.example --body hi) is rejected, and alice gets a notice saying why.
 
  Outgoing mail goes to the SMTP relay 127.0.0.1:25.
  $relay_note
@@ -97,7 +124,9 @@ cat <<EOF
 
  Run the commands below in $ROOT
  (var_dir = ./var is relative to the current directory).
- A post from a non-member (e.g. --from mallory@example.org) is held:
+ Hold every post for moderation, then look at them and decide:
+
+   build/src/pgplist --config $CONFIG listconf demo@lists.example default_member_action hold
 
    build/src/pgplist --config $CONFIG held demo@lists.example
    build/src/pgplist --config $CONFIG moderate demo@lists.example ID accept|reject|discard

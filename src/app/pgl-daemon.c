@@ -105,7 +105,9 @@ typedef struct {
 } Housekeeping;
 
 /* Drops delivery records no retry can need any more (a retry is given up after
- * [delivery] retry_give_up), expired confirmation tokens, and Message-IDs older than 30 days. */
+ * [delivery] retry_give_up), expired confirmation tokens, Message-IDs older than 30 days, and
+ * the replay record of signatures older than [pgp] signature_window (a post signed that long
+ * ago is refused as too old anyway; a list's own window is never longer). */
 static gboolean
 housekeeping(gpointer user_data)
 {
@@ -113,7 +115,7 @@ housekeeping(gpointer user_data)
 	const PglConfig *config = pgl_context_get_config(house->ctx);
 	gint64 now = pgl_context_now(house->ctx);
 	g_autoptr(GError) error = NULL;
-	guint delivered, pending, message_ids;
+	guint delivered, pending, message_ids, digests;
 
 	delivered = pgl_store_delivered_expire(
 		house->store, now - (gint64)config->retry_give_up - 86400, &error);
@@ -122,11 +124,15 @@ housekeeping(gpointer user_data)
 	if (error == NULL)
 		message_ids =
 			pgl_store_message_id_expire(house->store, now - 30 * 86400, &error);
+	if (error == NULL)
+		digests = pgl_store_signature_digest_expire(
+			house->store, now - (gint64)config->pgp_signature_window, &error);
 	if (error != NULL)
 		g_warning("housekeeping: %s", error->message);
 	else
-		g_info("housekeeping: delivered=%u pending=%u message_ids=%u", delivered, pending,
-		       message_ids);
+		g_info("housekeeping: delivered=%u pending=%u message_ids=%u "
+		       "signature_digests=%u",
+		       delivered, pending, message_ids, digests);
 	return G_SOURCE_CONTINUE;
 }
 

@@ -563,7 +563,7 @@ store_message(const gchar *dir, guint64 sequence, const PglSinkMessage *message)
 	/* Envelope first: a reader waiting for *.eml then finds both. */
 	if (!g_file_set_contents(env_path, envelope->str, envelope->len, &error) ||
 	    !g_file_set_contents(eml_path, data != NULL ? data : "", len, &error))
-		g_debug("cannot store message: %s", error->message);
+		g_warning("cannot store message: %s", error->message);
 }
 
 /* Reads the content after 354 up to "."; returns FALSE if the connection must end. */

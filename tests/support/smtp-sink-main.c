@@ -9,6 +9,8 @@
  */
 #define G_LOG_DOMAIN "pgl-test-sink"
 
+#include <errno.h>
+
 #include <glib-unix.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +70,14 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	pgl_smtp_sink_set_keep_messages(sink, FALSE);
-	if (store_dir != NULL)
+	if (store_dir != NULL) {
+		if (g_mkdir_with_parents(store_dir, 0700) != 0) {
+			g_printerr("pgl-smtp-sink: cannot create %s: %s\n", store_dir,
+				   g_strerror(errno));
+			return EXIT_FAILURE;
+		}
 		pgl_smtp_sink_set_store_dir(sink, store_dir);
+	}
 	if (max_size > 0)
 		pgl_smtp_sink_set_max_size(sink, (guint64)max_size);
 	if (cert_file != NULL) {
