@@ -8,7 +8,6 @@
 #define G_LOG_DOMAIN "pgplist"
 
 #include "app/pgl-daemon.h"
-#include "keys/pgl-keys.h"
 #include "app/pgl-moderation.h"
 #include "app/pgl-router.h"
 #include "app/pgl-stages.h"
@@ -16,6 +15,8 @@
 #include "core/pgl-config.h"
 #include "core/pgl-context.h"
 #include "core/pgl-list.h"
+#include "keys/pgl-keys.h"
+#include "keys/pgl-list-crypto.h"
 #include "mail/pgl-mail-headers.h"
 #include "mail/pgl-mail.h"
 #include "queue/pgl-spool.h"
@@ -533,6 +534,27 @@ cmd_inject(Cli *cli, gint argc, gchar **argv, GError **error)
 	return TRUE;
 }
 
+/* The real Subject of sealed held message @id, sanitised; %NULL if it cannot be read. */
+static gchar *
+held_sealed_subject(Cli *cli, PglStore *store, const PglList *list, gint64 id)
+{
+	g_autoptr(PglListCrypto) crypto = NULL;
+	g_autoptr(PglHeldMessage) held = NULL;
+	g_autoptr(GBytes) plaintext = NULL;
+	g_autoptr(GMimeMessage) message = NULL;
+	g_autofree gchar *subject = NULL;
+
+	held = pgl_store_held_get(store, list->id, id, NULL);
+	if (held == NULL || !pgl_list_crypto_open(cli->ctx, store, list, &crypto, NULL) ||
+	    crypto == NULL)
+		return NULL;
+	plaintext = pgl_list_crypto_unseal(crypto, held->message, NULL);
+	if (plaintext == NULL || !pgl_mail_parse(cli->ctx, plaintext, &message, NULL))
+		return NULL;
+	subject = pgl_mail_get_subject(message);
+	return subject != NULL ? pgl_sanitize(subject, -1, 200) : NULL;
+}
+
 static gboolean
 cmd_held(Cli *cli, gint argc, gchar **argv, GError **error)
 {
@@ -550,9 +572,14 @@ cmd_held(Cli *cli, gint argc, gchar **argv, GError **error)
 		return FALSE;
 	for (guint i = 0; i < held->len; i++) {
 		PglHeldMessage *message = g_ptr_array_index(held, i);
+		g_autofree gchar *subject = NULL;
 
+		/* a PGP list's held post is sealed: its real Subject is inside (the admin holds
+		 * the list key, and this is the admin's terminal) */
+		if (message->sealed)
+			subject = held_sealed_subject(cli, store, list, message->id);
 		printf("%" G_GINT64_FORMAT "\t%s\t%s\t%s\n", message->id, message->sender,
-		       message->subject, message->reason);
+		       subject != NULL ? subject : message->subject, message->reason);
 	}
 	return TRUE;
 }
