@@ -162,6 +162,12 @@ notify_sender(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 
 	if (to == NULL || !pgl_notice_may_answer(message, envelope_from, to))
 		return TRUE;
+	/* a post that claims to come from the list itself: the answer would come straight back */
+	if (pgl_list_is_own_address(list, to)) {
+		g_info("%s: list=%s notice=%s not sent: addressed to the list itself", entry->id,
+		       list->address, kind);
+		return TRUE;
+	}
 	g_hash_table_insert(variables, "subject",
 			    pgl_sanitize(about_subject ? about_subject : "(no subject)", -1, 200));
 	g_hash_table_insert(variables, "reason", g_strdup(reason));
