@@ -1649,6 +1649,10 @@ append_field(GString *out, GMimeHeader *header, const gchar *replacement)
 {
 	const gchar *raw = g_mime_header_get_raw_value(header);
 
+	/* GMime's placeholders (a new message has Return-Path, Received, Reply-To, Sender, Cc...
+	 * without a value, to order fields set later): not written, as GMime does not */
+	if (replacement == NULL && raw == NULL && g_mime_header_get_value(header) == NULL)
+		return;
 	g_string_append(out, g_mime_header_get_raw_name(header));
 	g_string_append_c(out, ':');
 	if (replacement != NULL) {
@@ -1816,7 +1820,8 @@ pgl_pgp_mime_build_payload(GMimeMessage *message)
 		GMimeHeader *header = g_mime_header_list_get_header_at(headers, i);
 		const gchar *name = g_mime_header_get_name(header);
 
-		if (is_structural(name))
+		if (is_structural(name) || (g_mime_header_get_raw_value(header) == NULL &&
+					    g_mime_header_get_value(header) == NULL))
 			continue;
 		g_string_append(out, "HP-Outer: ");
 		append_field(out, header,

@@ -25,6 +25,7 @@
  * same message is added.
  */
 #include "mail/pgl-mail-body.h"
+#include "mail/pgl-mail-notice.h"
 #include "mail/pgl-mail.h"
 #include "pgp/pgl-pgp-mime.h"
 #include "pgp/pgl-pgp.h"
@@ -1341,6 +1342,48 @@ test_gpg_build_signed(Fixture *fixture, gconstpointer user_data)
 	assert_text_contains(opened, "Grüße, die Liste");
 }
 
+/* A message built in memory (a notice), not parsed: GMime gives it header placeholders without
+ * a value (Return-Path, Received, Reply-To, Sender, Cc...), which the builders must not write
+ * as empty fields, nor stumble over */
+static void
+test_build_fresh_message(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(PglPgpKeyring) keyring = list_keyring(NULL);
+	g_autoptr(GMimeMessage) notice = pgl_mail_build_notice(
+		"test-owner@lists.example.org", "dave@example.org", "A message was not sent to you",
+		"Set a key.\n", NULL, "lists.example.org");
+	g_autoptr(GError) error = NULL;
+	const gchar *recipients[] = {list_get()->fingerprint, NULL};
+	GBytes *built[3] = {NULL, NULL, NULL};
+
+	built[0] = pgl_pgp_mime_build_signed(keyring, list_get()->fingerprint, notice, &error);
+	g_assert_no_error(error);
+	built[1] = pgl_pgp_mime_build_payload(notice);
+	built[2] = pgl_pgp_mime_build_encrypted(keyring, list_get()->fingerprint, recipients,
+						notice, NULL, PGL_PGP_ENCRYPT_NONE, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < G_N_ELEMENTS(built); i++) {
+		g_autofree gchar *text = string_from_bytes(built[i]);
+		g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+		g_assert_nonnull(strstr(text, "Subject: "));
+		/* in the header block: no "Name:" without a value */
+		for (guint j = 0; lines[j] != NULL && lines[j][0] != '\0'; j++) {
+			const gchar *colon = strchr(lines[j], ':');
+			g_autofree gchar *value = NULL;
+
+			if (g_ascii_isspace(lines[j][0]) || colon == NULL)
+				continue;
+			value = g_strstrip(g_strdup(colon + 1));
+			/* a folded value continues on the next line */
+			if (value[0] == '\0' &&
+			    (lines[j + 1] == NULL || !g_ascii_isspace(lines[j + 1][0])))
+				g_error("built message %u has an empty field: %s", i, lines[j]);
+		}
+		g_bytes_unref(built[i]);
+	}
+}
+
 /* Builder errors come from the engine */
 static void
 test_build_errors(Fixture *fixture, gconstpointer user_data)
@@ -1829,6 +1872,7 @@ main(int argc, char **argv)
 	ADD("/pgp-mime/gpg/keep-original-signature", test_gpg_keep_original_signature, NULL);
 	ADD("/pgp-mime/gpg/build-signed", test_gpg_build_signed, NULL);
 	ADD("/pgp-mime/build/errors", test_build_errors, NULL);
+	ADD("/pgp-mime/build/fresh-message", test_build_fresh_message, NULL);
 	ADD("/pgp-mime/malformed/table", test_malformed, NULL);
 	ADD("/pgp-mime/malformed/decrypted", test_malformed_decrypted, NULL);
 	ADD("/pgp-mime/keys", test_keys, NULL);
