@@ -862,6 +862,12 @@ key_set(Cli *cli, gint argc, gchar **argv, GError **error)
 		printf("Warning: no user ID of key %s names %s\n", info->fingerprint, address);
 	printf("Set key %s for %s (%s)\n", info->fingerprint, address,
 	       stored_confirmed ? "confirmed" : "not confirmed");
+	if (!info->can_sign || !info->can_encrypt)
+		printf("Warning: key %s is %s: posts signed with it are refused, and %s gets no "
+		       "post encrypted to it\n",
+		       info->fingerprint,
+		       info->revoked ? "revoked" : (info->expired ? "expired" : "not usable"),
+		       address);
 	return TRUE;
 }
 

@@ -482,6 +482,35 @@ is_list_address(PglStore *store, const gchar *address, GError **error)
 	return FALSE;
 }
 
+/* The address's key, refreshed with news that make it unusable: the same key, now revoked
+ * or expired, or a revocation certificate for it. The list must learn such news (it would
+ * otherwise go on encrypting to a revoked key), while a new key that is unusable is refused.
+ * On entry *@error holds why pgl_pgp_key_validate() refused @key. Returns %NULL with @error
+ * set (that reason, or why the certificate does not apply) when @key is neither. */
+static PglPgpKeyInfo *
+refresh_unusable(PglContext *ctx, const PglAddressKey *existing, GBytes *key, GError **error)
+{
+	g_autoptr(GBytes) merged = NULL;
+	g_autoptr(PglPgpKeyInfo) info = NULL;
+	gint64 now = pgl_context_now(ctx);
+
+	if (pgl_pgp_guess_contents(key) == PGL_PGP_CONTENTS_SIGNATURE) {
+		g_clear_error(error);
+		merged = pgl_pgp_key_add_revocation(existing->public_key, key, error);
+		if (merged == NULL) {
+			g_prefix_error(error, "not a revocation of key %s: ", existing->fingerprint);
+			return NULL;
+		}
+		return pgl_pgp_key_inspect(merged, now, error);
+	}
+	if (!g_error_matches(*error, PGL_PGP_ERROR, PGL_PGP_ERROR_NOT_USABLE))
+		return NULL;
+	info = pgl_pgp_key_inspect(key, now, NULL);
+	if (info == NULL || info->has_secret || !g_str_equal(info->fingerprint, existing->fingerprint))
+		return NULL;
+	return g_steal_pointer(&info);
+}
+
 /**
  * pgl_keys_address_set:
  * @ctx: the context
@@ -495,7 +524,11 @@ is_list_address(PglStore *store, const gchar *address, GError **error)
  * @error: return location for a #GError
  *
  * Sets the public key of @address, for every list it is on. What is stored is the engine's
- * clean re-export of @key, not @key itself.
+ * clean re-export of @key, not @key itself. A key that cannot sign and encrypt now is refused,
+ * except as news about the key @address has: the same key, now revoked or expired, or a
+ * revocation certificate for it (merged in) is stored, keeps its confirmation, and is then
+ * unusable: posts signed with it are refused as revoked or expired, and the address gets no
+ * post encrypted to it (see unusable_key_action).
  *
  * Returns: (transfer full) (nullable): the key as inspected (for the caller to say whether a
  *   user ID names @address, pgl_pgp_key_info_find_user_id()), or %NULL with @error set:
@@ -521,12 +554,20 @@ pgl_keys_address_set(PglContext *ctx, PglStore *store, const gchar *address, GBy
 		g_propagate_error(error, g_steal_pointer(&local_error));
 		return NULL;
 	}
-	info = pgl_pgp_key_validate(key, pgl_context_now(ctx), error);
-	if (info == NULL)
-		return NULL;
 	existing = pgl_store_address_key_get(store, address, &local_error);
 	if (existing == NULL &&
 	    !g_error_matches(local_error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND)) {
+		g_propagate_error(error, g_steal_pointer(&local_error));
+		return NULL;
+	}
+	g_clear_error(&local_error);
+	info = pgl_pgp_key_validate(key, pgl_context_now(ctx), &local_error);
+	if (info == NULL && existing != NULL) {
+		info = refresh_unusable(ctx, existing, key, &local_error);
+		if (info != NULL)
+			g_clear_error(&local_error);
+	}
+	if (info == NULL) {
 		g_propagate_error(error, g_steal_pointer(&local_error));
 		return NULL;
 	}
