@@ -374,6 +374,8 @@ setup_pgp_list(Fixture *f, guint members, guint keyed)
 	if (roster->len > 0) {
 		g_autofree gchar *added = pgl_test_daemon_cli_ok(&f->daemon, roster->str,
 								 "addmembers", LIST, "-", NULL);
+
+		PGL_TEST_ASSERT_CONTAINS(added, "Added ");
 	}
 	for (guint i = 0; i < N_PEOPLE; i++) {
 		if ((keyed & BIT(i)) != 0)
@@ -384,12 +386,14 @@ setup_pgp_list(Fixture *f, guint members, guint keyed)
 static void
 listconf(Fixture *f, const gchar *name, const gchar *value)
 {
-	g_autofree gchar *out =
-		pgl_test_daemon_cli_ok(&f->daemon, NULL, "listconf", LIST, name, value, NULL);
-	g_autofree gchar *now =
-		pgl_test_daemon_cli_ok(&f->daemon, NULL, "listconf", LIST, name, NULL);
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *now = NULL;
 	g_autofree gchar *want = g_strdup_printf("%s\n", value);
 
+	out = pgl_test_daemon_cli_ok(&f->daemon, NULL, "listconf", LIST, name, value, NULL);
+	g_assert_nonnull(out);
+	now =
+		pgl_test_daemon_cli_ok(&f->daemon, NULL, "listconf", LIST, name, NULL);
 	PGL_TEST_ASSERT_STR(now, want);
 }
 
@@ -1487,7 +1491,7 @@ test_member_without_key(Fixture *f)
 	first = make_post(f, ALICE, POST_SIGNED_ENCRYPTED, "Not for dave's eyes");
 	send_post(f, ALICE, first);
 	wait_total(f, 4);
-	assert_decision(f, first->message_id, 0, "accept", "member-moderation");
+	g_free(assert_decision(f, first->message_id, 0, "accept", "member-moderation"));
 	assert_delivered_encrypted(f, first, THREE, 0);
 	PGL_TEST_ASSERT_UINT(
 		pgl_test_daemon_copies_to(&f->daemon, first->message_id, people[DAVE].address), 0);
@@ -1551,7 +1555,7 @@ test_chunk_hidden_recipients(Fixture *f)
 	post = make_post(f, ALICE, POST_SIGNED_ENCRYPTED, "One copy for three");
 	send_post(f, ALICE, post);
 	wait_total(f, 3);
-	assert_decision(f, post->message_id, 0, "accept", "member-moderation");
+	g_free(assert_decision(f, post->message_id, 0, "accept", "member-moderation"));
 
 	transactions = pgl_test_daemon_transactions_of(&f->daemon, post->message_id);
 	if (transactions->len != 1)
@@ -1608,7 +1612,7 @@ test_spool_sealed_while_queued(Fixture *f)
 	post = make_post(f, ALICE, POST_SIGNED_ENCRYPTED, "Waiting for the relay");
 	send_post(f, ALICE, post);
 	g_assert_true(pgl_test_daemon_wait_until(&f->daemon, waiting_for_relay, NULL, WAIT_MS));
-	assert_decision(f, post->message_id, 0, "accept", "member-moderation");
+	g_free(assert_decision(f, post->message_id, 0, "accept", "member-moderation"));
 	/* the daemon moves the entry between the retry and out queues: search until a search
 	 * has read it */
 	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
