@@ -558,9 +558,11 @@ setup_list(Fixture *f, const CorpusCase *c)
 		g_autofree gchar *set = pgl_test_daemon_cli_ok(&f->daemon, NULL, "listconf",
 							       c->list, c->settings[i],
 							       c->settings[i + 1], NULL);
-		g_autofree gchar *get = pgl_test_daemon_cli_ok(&f->daemon, NULL, "listconf",
-							       c->list, c->settings[i], NULL);
+		g_autofree gchar *get = NULL;
 
+		g_assert_nonnull(set);
+		get = pgl_test_daemon_cli_ok(&f->daemon, NULL, "listconf", c->list, c->settings[i],
+					     NULL);
 		PGL_TEST_ASSERT_CONTAINS(get, c->settings[i + 1]);
 	}
 
