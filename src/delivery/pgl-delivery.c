@@ -14,7 +14,8 @@
  * message's spool id before the next transaction, and recipients already recorded are skipped.
  * A daemon killed in the middle of a message therefore resends only to recipients whose
  * transaction had not been answered; the window for a duplicate is the time between the relay's
- * answer and the commit of that record.
+ * answer and the commit of that record. (PGP lists send a copy per recipient and commit the
+ * record every PGP_RECORD_EVERY copies: there, a crash can repeat up to that many.)
  *
  * PGP lists (metadata "pgp"): the spooled message is sealed to the list key; delivery opens it
  * in memory and makes the copies. A post goes to each recipient with a confirmed, usable key
@@ -122,6 +123,7 @@ typedef struct {
 	GPtrArray *delivered; /* (owned) accepted by the relay, to record */
 	gchar *last_temporary_reason; /* (owned) (nullable) */
 	gboolean relay_failed;	      /* a whole transaction failed: the relay, not the members */
+	guint record_every;	      /* record deliveries once this many are pending */
 } Outcome;
 
 static Outcome *
@@ -131,6 +133,7 @@ outcome_new(void)
 
 	outcome->temporary = g_ptr_array_new_with_free_func(g_free);
 	outcome->delivered = g_ptr_array_new_with_free_func(g_free);
+	outcome->record_every = 1;
 	return outcome;
 }
 
@@ -320,7 +323,8 @@ send_chunks(PglDelivery *delivery, PglSpoolEntry *entry, GBytes *message, const 
 			verp_sender = pgl_delivery_verp_sender(sender, recipients[start]);
 		transact(delivery, entry, message, verp_sender ? verp_sender : sender,
 			 recipients + start, n, outcome);
-		if (!record_delivered(delivery, origin, outcome, error))
+		if (outcome->delivered->len >= outcome->record_every &&
+		    !record_delivered(delivery, origin, outcome, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -380,14 +384,14 @@ recipients_clear(Recipients *recipients)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Recipients, recipients_clear)
 
 static gboolean
-sort_recipients(PglDelivery *delivery, PglListCrypto *crypto, GPtrArray *pending,
-		Recipients *recipients, GError **error)
+sort_recipients(PglDelivery *delivery, PglListCrypto *crypto, const gchar *const *addresses,
+		guint n_addresses, Recipients *recipients, GError **error)
 {
 	recipients->keyed = g_ptr_array_new_with_free_func(g_free);
 	recipients->fingerprints = g_ptr_array_new_with_free_func(g_free);
 	recipients->keyless = g_ptr_array_new_with_free_func(g_free);
-	for (guint i = 0; i < pending->len; i++) {
-		const gchar *address = g_ptr_array_index(pending, i);
+	for (guint i = 0; i < n_addresses; i++) {
+		const gchar *address = addresses[i];
 		g_autofree gchar *fingerprint = NULL;
 		PglAddressKeyState state;
 
@@ -451,9 +455,9 @@ deliver_pgp_notice(PglDelivery *delivery, PglSpoolEntry *entry, PglListCrypto *c
 /* A post of a PGP list (see the file comment). */
 static gboolean
 deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *list,
-		 PglListCrypto *crypto, GMimeMessage *message, Recipients *recipients,
-		 const gchar *sender, gboolean verp, const gchar *origin, Outcome *outcome,
-		 GError **error)
+		 PglListCrypto *crypto, GMimeMessage *message, GBytes *payload,
+		 Recipients *recipients, const gchar *sender, gboolean verp, const gchar *origin,
+		 Outcome *outcome, GError **error)
 {
 	const PglConfig *config = pgl_context_get_config(delivery->ctx);
 	guint bulk = MAX(config->mta_max_recipients, 1);
@@ -462,7 +466,6 @@ deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *lis
 	PglPgpKeyring *keyring = pgl_list_crypto_get_keyring(crypto);
 	const gchar *signer = sign ? pgl_list_crypto_get_fingerprint(crypto) : NULL;
 	const gchar *action = pgl_list_get(list, "unusable_key_action");
-	g_autoptr(GBytes) payload = NULL;
 
 	if (!pgl_list_get_bool(list, "encrypt_outgoing")) {
 		g_autoptr(GBytes) copy = clear_copy(crypto, message, sign, error);
@@ -478,7 +481,6 @@ deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *lis
 	}
 	if (verp)
 		chunk = 1;
-	payload = pgl_pgp_mime_build_payload(message);
 	for (guint start = 0; start < recipients->keyed->len; start += chunk) {
 		guint n = MIN(chunk, recipients->keyed->len - start);
 		g_autoptr(GPtrArray) fingerprints = g_ptr_array_new();
@@ -528,18 +530,33 @@ deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *lis
 	return TRUE;
 }
 
+/* Recipients whose keys are loaded at once: RNP's import walks every key already in the
+ * keyring (quadratic), and each loaded key takes ~30 KiB; a fresh keyring per batch keeps both
+ * bounded whatever the size of the list (bench/README.md). */
+#define PGP_BATCH 256
+
+/* Deliveries recorded per commit on the copy-per-recipient path: one fsync per copy would
+ * be most of the waiting; after a crash at most this many members get a copy twice. */
+#define PGP_RECORD_EVERY 32
+
 static gboolean
 deliver_pgp(PglDelivery *delivery, PglSpoolEntry *entry, GPtrArray *pending, const gchar *sender,
 	    gboolean verp, const gchar *origin, Outcome *outcome, GError **error)
 {
 	gint64 list_id = pgl_spool_entry_get_int(entry, PGL_OUT_LIST_ID, 0);
 	const gchar *kind = pgl_spool_entry_get(entry, PGL_OUT_PGP);
+	gboolean post = g_strcmp0(kind, PGL_OUT_PGP_POST) == 0;
 	g_autoptr(PglList) list = NULL;
 	g_autoptr(PglListCrypto) crypto = NULL;
 	g_autoptr(GBytes) plaintext = NULL;
+	g_autoptr(GBytes) payload = NULL;
 	g_autoptr(GMimeMessage) message = NULL;
-	g_auto(Recipients) recipients = {0};
 
+	if (!post && g_strcmp0(kind, PGL_OUT_PGP_NOTICE) != 0) {
+		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
+			    "unknown PGP delivery kind \"%s\"", kind);
+		return FALSE;
+	}
 	list = pgl_store_list_lookup_by_id(delivery->store, list_id, error);
 	if (list == NULL)
 		return FALSE;
@@ -558,19 +575,44 @@ deliver_pgp(PglDelivery *delivery, PglSpoolEntry *entry, GPtrArray *pending, con
 	}
 	if (!pgl_mail_parse(delivery->ctx, plaintext, &message, error))
 		return FALSE;
-	if (!sort_recipients(delivery, crypto, pending, &recipients, error))
-		return FALSE;
-	g_info("%s: list=%s pgp=%s encrypt-to=%u no-key=%u", entry->id, list->address, kind,
-	       recipients.keyed->len, recipients.keyless->len);
-	if (g_strcmp0(kind, PGL_OUT_PGP_NOTICE) == 0)
-		return deliver_pgp_notice(delivery, entry, crypto, message, &recipients, sender,
-					  verp, origin, outcome, error);
-	if (g_strcmp0(kind, PGL_OUT_PGP_POST) == 0)
-		return deliver_pgp_post(delivery, entry, list, crypto, message, &recipients, sender,
-					verp, origin, outcome, error);
-	g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
-		    "unknown PGP delivery kind \"%s\"", kind);
-	return FALSE;
+	/* the protected payload is the same for every copy */
+	if (post && pgl_list_get_bool(list, "encrypt_outgoing"))
+		payload = pgl_pgp_mime_build_payload(message);
+	outcome->record_every = PGP_RECORD_EVERY;
+	for (guint start = 0; start < pending->len; start += PGP_BATCH) {
+		guint n = MIN(PGP_BATCH, pending->len - start);
+		g_auto(Recipients) recipients = {0};
+		gboolean ok;
+
+		/* a fresh keyring (the list key only) for each batch */
+		if (start > 0) {
+			g_clear_pointer(&crypto, pgl_list_crypto_free);
+			if (!pgl_list_crypto_open(delivery->ctx, delivery->store, list, &crypto,
+						  error))
+				return FALSE;
+			if (crypto == NULL) {
+				g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
+					    "list %s lost its key pair", list->address);
+				return FALSE;
+			}
+		}
+		if (!sort_recipients(delivery, crypto,
+				     (const gchar *const *)pending->pdata + start, n, &recipients,
+				     error))
+			return FALSE;
+		g_info("%s: list=%s pgp=%s batch=%u encrypt-to=%u no-key=%u", entry->id,
+		       list->address, kind, start / PGP_BATCH, recipients.keyed->len,
+		       recipients.keyless->len);
+		if (post)
+			ok = deliver_pgp_post(delivery, entry, list, crypto, message, payload,
+					      &recipients, sender, verp, origin, outcome, error);
+		else
+			ok = deliver_pgp_notice(delivery, entry, crypto, message, &recipients,
+						sender, verp, origin, outcome, error);
+		if (!ok)
+			return FALSE;
+	}
+	return record_delivered(delivery, origin, outcome, error);
 }
 
 /**
@@ -606,8 +648,15 @@ pgl_delivery_process_out(PglSpoolEntry *entry, gpointer user_data, GError **erro
 	if (pending == NULL)
 		return FALSE;
 	if (pgl_spool_entry_get(entry, PGL_OUT_PGP) != NULL) {
-		if (!deliver_pgp(delivery, entry, pending, sender, verp, origin, outcome, error))
+		if (!deliver_pgp(delivery, entry, pending, sender, verp, origin, outcome, error)) {
+			/* keep what was delivered before the failure, so that no one gets it twice */
+			g_autoptr(GError) record_error = NULL;
+
+			if (!record_delivered(delivery, origin, outcome, &record_error))
+				g_warning("%s: cannot record deliveries: %s", entry->id,
+					  record_error->message);
 			return FALSE;
+		}
 	} else if (!send_chunks(delivery, entry, entry->message, sender, verp,
 				(const gchar *const *)pending->pdata, pending->len, chunk, origin,
 				outcome, error)) {
