@@ -49,6 +49,11 @@ struct _PglDelivery {
 	PglSpool *spool;       /* (unowned) */
 	PglStore *store;       /* (owned) used by the out runner's thread only */
 	PglSmtpClient *client; /* (owned) used by the out runner's thread only */
+	/* The keys of the last PGP list delivered to, kept loaded for its next message while no
+	 * key changes (the store's key generation) and the list is small (PGP_CACHE_MAX) */
+	PglListCrypto *cached_crypto; /* (owned) (nullable) */
+	gint64 cached_list_id;
+	gint64 cached_generation;
 };
 
 /**
@@ -91,6 +96,7 @@ pgl_delivery_free(PglDelivery *delivery)
 {
 	if (delivery == NULL)
 		return;
+	g_clear_pointer(&delivery->cached_crypto, pgl_list_crypto_free);
 	g_clear_pointer(&delivery->client, pgl_smtp_client_free);
 	g_clear_pointer(&delivery->store, pgl_store_free);
 	g_clear_pointer(&delivery->ctx, pgl_context_unref);
@@ -535,9 +541,59 @@ deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *lis
  * bounded whatever the size of the list (bench/README.md). */
 #define PGP_BATCH 256
 
+/* The largest list whose keys stay loaded between messages (~30 KiB each: at most ~30 MiB):
+ * importing a key costs about as much as encrypting to it, so for lists up to this size the
+ * next post costs half. Larger lists go by fresh batches. */
+#define PGP_CACHE_MAX 1024
+
 /* Deliveries recorded per commit on the copy-per-recipient path: one fsync per copy would
  * be most of the waiting; after a crash at most this many members get a copy twice. */
 #define PGP_RECORD_EVERY 32
+
+/* A list's keys for @n recipients: the cached ones if still current (same list, no key
+ * changed since) and the list is small enough to keep, else fresh ones (kept for next time
+ * when small enough). Returns the keys in *@crypto_out, borrowed from the cache or owned by
+ * *@owned_out. */
+static gboolean
+list_crypto(PglDelivery *delivery, const PglList *list, guint n, PglListCrypto **crypto_out,
+	    PglListCrypto **owned_out, GError **error)
+{
+	g_autoptr(PglListCrypto) crypto = NULL;
+	gint64 generation = 0;
+	gboolean keep = n <= PGP_CACHE_MAX;
+
+	*crypto_out = NULL;
+	*owned_out = NULL;
+	if (keep && !pgl_store_key_generation(delivery->store, &generation, error))
+		return FALSE;
+	/* (notices to others than members add keys: drop the cache before it grows large) */
+	if (keep && delivery->cached_crypto != NULL && delivery->cached_list_id == list->id &&
+	    delivery->cached_generation == generation &&
+	    pgl_pgp_keyring_get_n_keys(pgl_list_crypto_get_keyring(delivery->cached_crypto)) <=
+		    2 * PGP_CACHE_MAX) {
+		*crypto_out = delivery->cached_crypto;
+		return TRUE;
+	}
+	g_clear_pointer(&delivery->cached_crypto, pgl_list_crypto_free);
+	if (!pgl_list_crypto_open(delivery->ctx, delivery->store, list, &crypto, error))
+		return FALSE;
+	if (crypto == NULL) {
+		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
+			    "list %s has no key pair any more: cannot open its sealed message",
+			    list->address);
+		return FALSE;
+	}
+	if (keep) {
+		delivery->cached_crypto = g_steal_pointer(&crypto);
+		delivery->cached_list_id = list->id;
+		delivery->cached_generation = generation;
+		*crypto_out = delivery->cached_crypto;
+	} else {
+		*crypto_out = crypto;
+		*owned_out = g_steal_pointer(&crypto);
+	}
+	return TRUE;
+}
 
 static gboolean
 deliver_pgp(PglDelivery *delivery, PglSpoolEntry *entry, GPtrArray *pending, const gchar *sender,
@@ -547,10 +603,12 @@ deliver_pgp(PglDelivery *delivery, PglSpoolEntry *entry, GPtrArray *pending, con
 	const gchar *kind = pgl_spool_entry_get(entry, PGL_OUT_PGP);
 	gboolean post = g_strcmp0(kind, PGL_OUT_PGP_POST) == 0;
 	g_autoptr(PglList) list = NULL;
-	g_autoptr(PglListCrypto) crypto = NULL;
+	g_autoptr(PglListCrypto) owned = NULL;
 	g_autoptr(GBytes) plaintext = NULL;
 	g_autoptr(GBytes) payload = NULL;
 	g_autoptr(GMimeMessage) message = NULL;
+	PglListCrypto *crypto = NULL;
+	guint batch;
 
 	if (!post && g_strcmp0(kind, PGL_OUT_PGP_NOTICE) != 0) {
 		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
@@ -560,14 +618,8 @@ deliver_pgp(PglDelivery *delivery, PglSpoolEntry *entry, GPtrArray *pending, con
 	list = pgl_store_list_lookup_by_id(delivery->store, list_id, error);
 	if (list == NULL)
 		return FALSE;
-	if (!pgl_list_crypto_open(delivery->ctx, delivery->store, list, &crypto, error))
+	if (!list_crypto(delivery, list, pending->len, &crypto, &owned, error))
 		return FALSE;
-	if (crypto == NULL) {
-		g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
-			    "list %s has no key pair any more: cannot open its sealed message",
-			    list->address);
-		return FALSE;
-	}
 	plaintext = pgl_list_crypto_unseal(crypto, entry->message, error);
 	if (plaintext == NULL) {
 		g_prefix_error(error, "cannot open the sealed message: ");
@@ -579,29 +631,24 @@ deliver_pgp(PglDelivery *delivery, PglSpoolEntry *entry, GPtrArray *pending, con
 	if (post && pgl_list_get_bool(list, "encrypt_outgoing"))
 		payload = pgl_pgp_mime_build_payload(message);
 	outcome->record_every = PGP_RECORD_EVERY;
-	for (guint start = 0; start < pending->len; start += PGP_BATCH) {
-		guint n = MIN(PGP_BATCH, pending->len - start);
+	/* kept keys: one keyring for all; otherwise a fresh one per batch */
+	batch = owned == NULL ? MAX(pending->len, 1) : PGP_BATCH;
+	for (guint start = 0; start < pending->len; start += batch) {
+		guint n = MIN(batch, pending->len - start);
 		g_auto(Recipients) recipients = {0};
 		gboolean ok;
 
-		/* a fresh keyring (the list key only) for each batch */
 		if (start > 0) {
-			g_clear_pointer(&crypto, pgl_list_crypto_free);
-			if (!pgl_list_crypto_open(delivery->ctx, delivery->store, list, &crypto,
-						  error))
+			g_clear_pointer(&owned, pgl_list_crypto_free);
+			if (!list_crypto(delivery, list, pending->len, &crypto, &owned, error))
 				return FALSE;
-			if (crypto == NULL) {
-				g_set_error(error, PGL_SPOOL_ERROR, PGL_SPOOL_ERROR_CORRUPT,
-					    "list %s lost its key pair", list->address);
-				return FALSE;
-			}
 		}
 		if (!sort_recipients(delivery, crypto,
 				     (const gchar *const *)pending->pdata + start, n, &recipients,
 				     error))
 			return FALSE;
 		g_info("%s: list=%s pgp=%s batch=%u encrypt-to=%u no-key=%u", entry->id,
-		       list->address, kind, start / PGP_BATCH, recipients.keyed->len,
+		       list->address, kind, start / batch, recipients.keyed->len,
 		       recipients.keyless->len);
 		if (post)
 			ok = deliver_pgp_post(delivery, entry, list, crypto, message, payload,

@@ -518,3 +518,40 @@ pgl_store_signature_digest_expire(PglStore *store, gint64 older_than, GError **e
 	changes = sqlite3_changes64(store->db);
 	return changes > G_MAXUINT ? G_MAXUINT : (guint)changes;
 }
+
+/**
+ * pgl_store_key_generation:
+ * @store: a store
+ * @generation_out: (out): a number that changes whenever any list key or address key is
+ *   added, changed or removed (by any process)
+ * @error: return location for a #GError
+ *
+ * Lets a process that keeps keys loaded know, with one read, whether they are still current.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%PGL_STORE_ERROR_FAILED)
+ */
+gboolean
+pgl_store_key_generation(PglStore *store, gint64 *generation_out, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+
+	g_return_val_if_fail(store != NULL, FALSE);
+	g_return_val_if_fail(generation_out != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	if (!pgl_db_prepare(store->db, "SELECT value FROM key_generation WHERE id = 1", &stmt,
+			    error))
+		return FALSE;
+	switch (pgl_db_step(stmt, error)) {
+	case PGL_DB_STEP_ROW:
+		*generation_out = sqlite3_column_int64(stmt, 0);
+		return TRUE;
+	case PGL_DB_STEP_DONE:
+		g_set_error_literal(error, PGL_STORE_ERROR, PGL_STORE_ERROR_FAILED,
+				    "the key generation row is missing");
+		return FALSE;
+	case PGL_DB_STEP_ERROR:
+	default:
+		return FALSE;
+	}
+}

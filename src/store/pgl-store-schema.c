@@ -10,7 +10,7 @@
  *   1  domains, lists, list_settings, members, held_messages, pending, message_ids, audit,
  *      bounces, delivered
  *   2  list_keys, address_keys, signature_digests (PGP lists)
- *   3  held_messages.sealed, signature_digests.origin
+ *   3  held_messages.sealed, signature_digests.origin, key_generation
  *
  * To change the schema, append a step and bump PGL_STORE_SCHEMA_VERSION; never edit a step that
  * has shipped, and add a database of the old version to tests/data/db/.
@@ -170,7 +170,26 @@ static const gchar *const schema_steps[] = {
 	 * for a replay. */
 	"ALTER TABLE held_messages ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0 "
 	"  CHECK (sealed IN (0, 1));"
-	"ALTER TABLE signature_digests ADD COLUMN origin TEXT;",
+	"ALTER TABLE signature_digests ADD COLUMN origin TEXT;"
+	/* A counter that every change of a key moves on, so that a process that keeps keys
+	 * loaded (the out runner) knows with one read whether they are still current. */
+	"CREATE TABLE key_generation ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  value INTEGER NOT NULL"
+	") STRICT;"
+	"INSERT INTO key_generation (id, value) VALUES (1, 0);"
+	"CREATE TRIGGER address_keys_insert AFTER INSERT ON address_keys "
+	"  BEGIN UPDATE key_generation SET value = value + 1; END;"
+	"CREATE TRIGGER address_keys_update AFTER UPDATE ON address_keys "
+	"  BEGIN UPDATE key_generation SET value = value + 1; END;"
+	"CREATE TRIGGER address_keys_delete AFTER DELETE ON address_keys "
+	"  BEGIN UPDATE key_generation SET value = value + 1; END;"
+	"CREATE TRIGGER list_keys_insert AFTER INSERT ON list_keys "
+	"  BEGIN UPDATE key_generation SET value = value + 1; END;"
+	"CREATE TRIGGER list_keys_update AFTER UPDATE ON list_keys "
+	"  BEGIN UPDATE key_generation SET value = value + 1; END;"
+	"CREATE TRIGGER list_keys_delete AFTER DELETE ON list_keys "
+	"  BEGIN UPDATE key_generation SET value = value + 1; END;",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(schema_steps) == PGL_STORE_SCHEMA_VERSION);

@@ -222,6 +222,7 @@ gboolean pgl_store_signature_digest_add(PglStore *store, gint64 list_id, const g
 gboolean pgl_store_signature_digest_seen(PglStore *store, gint64 list_id, const gchar *digest,
 					 const gchar *origin, gboolean *seen_out, GError **error);
 guint pgl_store_signature_digest_expire(PglStore *store, gint64 older_than, GError **error);
+gboolean pgl_store_key_generation(PglStore *store, gint64 *generation_out, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglStore, pgl_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglListKey, pgl_list_key_free)

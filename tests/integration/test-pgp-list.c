@@ -1535,6 +1535,42 @@ test_member_without_key(Fixture *f)
 	assert_no_plaintext_stored(f, f->marker);
 }
 
+/* The out runner keeps a small list's keys loaded between posts: a key revoked meanwhile (by
+ * another process, the command line) must stop the copies encrypted to it from the next post
+ * on. */
+static void
+test_key_revoked_while_running(Fixture *f)
+{
+	g_autoptr(Post) first = NULL;
+	g_autoptr(Post) second = NULL;
+	g_autoptr(GBytes) certificate = NULL;
+	g_autoptr(GBytes) revoked_key = NULL;
+	PglTestReceived *notice;
+
+	setup_pgp_list(f, THREE, THREE);
+	pgl_test_daemon_start(&f->daemon);
+	first = make_post(f, ALICE, POST_SIGNED_ENCRYPTED, "While carol's key is good");
+	send_post(f, ALICE, first);
+	wait_total(f, 3);
+	assert_delivered_encrypted(f, first, THREE, 0);
+
+	certificate = pgl_test_gpg_revoke(f->gpg[CAROL], f->fpr[CAROL]);
+	revoked_key = pgl_test_gpg_export(f->gpg[CAROL], f->fpr[CAROL], FALSE);
+	store_revoked_with_cli(f, revoked_key, certificate);
+
+	second = make_post(f, ALICE, POST_SIGNED_ENCRYPTED, "After carol's key was revoked");
+	send_post(f, ALICE, second);
+	wait_total(f, 3 + 3);
+	g_free(assert_decision(f, second->message_id, 0, "accept", "member-moderation"));
+	assert_delivered_encrypted(f, second, BIT(ALICE) | BIT(BOB), 0);
+	PGL_TEST_ASSERT_UINT(
+		pgl_test_daemon_copies_to(&f->daemon, second->message_id, people[CAROL].address),
+		0);
+	notice = only_notice_to(f, people[CAROL].address);
+	PGL_TEST_ASSERT_CONTAINS(g_mime_message_get_subject(notice->mime), "was not sent to you");
+	assert_signed_by_list(f, CAROL, notice);
+}
+
 /* ==== 6. several recipients share one copy ==================================================== */
 
 static void
@@ -1703,6 +1739,7 @@ static const TestCase tests[] = {
 	{"/pgp-list/refuse/revoked-key", test_refuse_revoked},
 	{"/pgp-list/refuse/revoked-key-set", test_refuse_revoked_key_set},
 	{"/pgp-list/refuse/revocation-set", test_refuse_revocation_set},
+	{"/pgp-list/keys/revoked-while-running", test_key_revoked_while_running},
 	{"/pgp-list/refuse/unsigned-held", test_refuse_unsigned_held},
 	{"/pgp-list/hold/sealed", test_hold_sealed},
 	{"/pgp-list/no-key/notice-plaintext-skip", test_member_without_key},

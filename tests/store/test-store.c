@@ -2118,6 +2118,55 @@ test_held_sealed(Fixture *fixture, gconstpointer user_data)
 	g_assert_false(((PglHeldMessage *)listing->pdata[1])->sealed);
 }
 
+/* Every change of a list key or an address key, and only those, moves the key generation on. */
+static void
+test_key_generation(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = create_list(fixture, "pgp", "example.org");
+	g_autoptr(GBytes) blob = g_bytes_new_static("key", 3);
+	gint64 before = -1, after = -1;
+
+#define GENERATION(out)                                                                      \
+	G_STMT_START                                                                         \
+	{                                                                                    \
+		g_assert_true(pgl_store_key_generation(fixture->store, &(out), &error));    \
+		g_assert_no_error(error);                                                    \
+	}                                                                                    \
+	G_STMT_END
+
+	GENERATION(before);
+	g_assert_true(pgl_store_address_key_set(fixture->store, "a@example.org", "FPR", blob, FALSE,
+						&error));
+	GENERATION(after);
+	g_assert_cmpint(after, >, before);
+	before = after;
+	/* the same key again in the same second: still a change */
+	g_assert_true(pgl_store_address_key_set(fixture->store, "a@example.org", "FPR", blob, FALSE,
+						&error));
+	GENERATION(after);
+	g_assert_cmpint(after, >, before);
+	before = after;
+	g_assert_true(pgl_store_address_key_confirm(fixture->store, "a@example.org", "FPR", &error));
+	GENERATION(after);
+	g_assert_cmpint(after, >, before);
+	before = after;
+	g_assert_true(pgl_store_list_key_set(fixture->store, list->id, "LFPR", blob, blob, FALSE,
+					     &error));
+	GENERATION(after);
+	g_assert_cmpint(after, >, before);
+	before = after;
+	/* other writes leave it alone */
+	g_assert_true(pgl_store_signature_digest_add(fixture->store, list->id, "d", "FPR", 1, NULL,
+						     &error));
+	GENERATION(after);
+	g_assert_cmpint(after, ==, before);
+	g_assert_true(pgl_store_address_key_remove(fixture->store, "a@example.org", &error));
+	GENERATION(after);
+	g_assert_cmpint(after, >, before);
+#undef GENERATION
+}
+
 /* v2-pgp.db (see tests/data/db/README.md): a PGP list, its key, an address key, a held
  * message and a digest survive the migration; the held message is not sealed, the digest
  * has no origin (so it counts against every post). */
@@ -2224,6 +2273,7 @@ main(int argc, char **argv)
 	ADD("/store/address-keys/roundtrip", set_up, test_address_keys);
 	ADD("/store/signature-digests/replay", set_up, test_signature_digests);
 	ADD("/store/signature-digests/origin", set_up, test_signature_digests_origin);
+	ADD("/store/keys/generation", set_up, test_key_generation);
 #undef ADD
 
 	return g_test_run();
