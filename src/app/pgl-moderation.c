@@ -11,8 +11,8 @@
  * process that made the decision.
  *
  * A PGP list's held post is sealed (encrypted to the list key): accepting passes it on sealed;
- * rejecting opens it in memory only to attach it to the notice, which pgl-notice.c attaches only
- * if the notice is encrypted to the poster.
+ * rejecting does not attach it (the notice goes to whoever sent it in, who need not be its
+ * author).
  */
 #define G_LOG_DOMAIN "pgl-app"
 
@@ -20,7 +20,6 @@
 
 #include "app/pgl-notice.h"
 #include "app/pgl-stages.h"
-#include "keys/pgl-list-crypto.h"
 #include "mail/pgl-mail.h"
 #include "util/pgl-sanitize.h"
 
@@ -54,20 +53,10 @@ decide(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
 		g_autofree gchar *notice_id = g_strconcat(spool_id, "-rejected", NULL);
 		const gchar *recipients[] = {held->sender, NULL};
 
-		g_autoptr(PglListCrypto) crypto = NULL;
-		g_autoptr(GBytes) plaintext = NULL;
-
-		if (held->sealed) {
-			if (!pgl_list_crypto_open(ctx, store, list, &crypto, error))
-				return FALSE;
-			if (crypto != NULL)
-				plaintext = pgl_list_crypto_unseal(crypto, held->message, NULL);
-		} else {
-			plaintext = g_bytes_ref(held->message);
-		}
-		/* the held copy was parsed once already; if it no longer parses (or opens),
-		 * reject without attaching it */
-		if (plaintext == NULL || !pgl_mail_parse(ctx, plaintext, &message, NULL))
+		/* the held copy was parsed once already; if it no longer parses, reject
+		 * without attaching it. A PGP list's held post (sealed) is never attached:
+		 * whoever sent it in need not be its author (see pgl-stages.c) */
+		if (held->sealed || !pgl_mail_parse(ctx, held->message, &message, NULL))
 			g_clear_object(&message);
 		if (held->sender[0] != '\0' &&
 		    pgl_notice_may_answer(message, held->sender, held->sender)) {

@@ -14,8 +14,12 @@
  *   the outer one (which is "[...]" from careful clients), and an inner From: that names
  *   another address than the outer one makes the signature invalid (someone re-sending a
  *   signed post under their own name, or the other way round);
- * - replay: every signature's digest is looked up in the list's record; one seen on another
- *   post marks the post as replayed.
+ * - the author is the single From: mailbox (a From: with several, where Sender: would speak,
+ *   or none, makes the signature invalid): pgl_mail_sender()'s fallbacks do not apply here;
+ * - replay: every whole signature's digest is looked up in the list's record; one seen on
+ *   another post marks the post as replayed, and so do signed To:/Cc: fields (protected
+ *   headers under a good signature) that do not name the list: a post signed for another
+ *   list sent to this one.
  *
  * The message built for the chain keeps the outer header fields (routing, Message-ID, the
  * List-* headers of other lists...) and gets the decrypted content as its body: with
@@ -151,6 +155,57 @@ first_address(const gchar *field)
 	return NULL;
 }
 
+/* The one mailbox of @message's From:, normalised; %NULL if From: has none or several (then a
+ * Sender: would speak for them, and a signature must be bound to the author, not a sender). */
+static gchar *
+single_from(GMimeMessage *message)
+{
+	InternetAddressList *from = g_mime_message_get_from(message);
+	gchar *found = NULL;
+	guint mailboxes = 0;
+
+	for (int i = 0; from != NULL && i < internet_address_list_length(from); i++) {
+		InternetAddress *address = internet_address_list_get_address(from, i);
+
+		if (!INTERNET_ADDRESS_IS_MAILBOX(address))
+			return NULL;
+		if (mailboxes++ > 0) {
+			g_free(found);
+			return NULL;
+		}
+		found = pgl_address_normalize(
+			internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address)), NULL);
+	}
+	return found;
+}
+
+/* Whether the signed To: or Cc: (@to, @cc, either may be %NULL) name @list or one of its
+ * acceptable_aliases. */
+static gboolean
+names_list(const PglList *list, const gchar *to, const gchar *cc)
+{
+	g_auto(GStrv) aliases = pgl_list_get_patterns(list, "acceptable_aliases");
+	const gchar *fields[] = {to, cc};
+
+	for (guint f = 0; f < G_N_ELEMENTS(fields); f++) {
+		g_autoptr(InternetAddressList) addresses = NULL;
+
+		if (fields[f] == NULL)
+			continue;
+		addresses = internet_address_list_parse(NULL, fields[f]);
+		if (addresses == NULL)
+			continue;
+		if (pgl_mail_address_list_contains(addresses, list->address))
+			return TRUE;
+		for (guint i = 0; aliases[i] != NULL; i++) {
+			if (aliases[i][0] != '^' &&
+			    pgl_mail_address_list_contains(addresses, aliases[i]))
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
 static const gchar *
 form_text(const PglPgpMimeOpened *opened)
 {
@@ -222,6 +277,7 @@ pgl_pgp_post_open(PglContext *ctx, PglStore *store, PglListCrypto *crypto, const
 	g_autoptr(GError) open_error = NULL;
 	g_autoptr(GString) detail = g_string_new(NULL);
 	g_autofree gchar *sender_fingerprint = NULL;
+	g_autofree gchar *author = NULL;
 	PglAddressKeyState state = PGL_ADDRESS_KEY_NONE;
 	PglPgpVerifyParams params = {
 		.now = pgl_context_now(ctx),
@@ -231,6 +287,11 @@ pgl_pgp_post_open(PglContext *ctx, PglStore *store, PglListCrypto *crypto, const
 	GMimeObject *body;
 
 	post->digests = g_ptr_array_new_with_free_func((GDestroyNotify)digest_free);
+	/* the key that counts is the one bound to the author, the single From: mailbox (which
+	 * is then also the sender the rules see) */
+	author = single_from(outer);
+	if (author != NULL && g_strcmp0(author, sender) != 0)
+		g_clear_pointer(&author, g_free);
 	if (sender != NULL && !pgl_list_crypto_load_address(crypto, store, sender, &state,
 							    &sender_fingerprint, error))
 		return NULL;
@@ -259,24 +320,38 @@ pgl_pgp_post_open(PglContext *ctx, PglStore *store, PglListCrypto *crypto, const
 	g_string_append(detail, form_text(opened));
 	judge_signatures(pgp, opened, sender_fingerprint, detail);
 
+	if (author == NULL && pgp->signature != PGL_POSTING_SIGNATURE_UNSIGNED) {
+		g_string_append(detail, "; From: does not name exactly one author");
+		pgp->signature = PGL_POSTING_SIGNATURE_INVALID;
+	}
 	if (opened->from != NULL) {
 		g_autofree gchar *inner = first_address(opened->from);
 
-		if (inner == NULL || g_strcmp0(inner, sender) != 0) {
+		if (inner == NULL || g_strcmp0(inner, author) != 0) {
 			g_string_append_printf(detail,
 					       "; the From: inside the encryption is not %s",
-					       sender ? sender : "the sender");
+					       author ? author : "the sender");
 			pgp->signature = PGL_POSTING_SIGNATURE_INVALID;
 		}
 	}
+	/* a signed post addressed to another list is not for this one: taken from there and
+	 * sent here, it is a replay (only posts whose To:/Cc: travel inside the signature can
+	 * show it; the digest record is per list) */
+	if (pgp->signature == PGL_POSTING_SIGNATURE_GOOD &&
+	    (opened->to != NULL || opened->cc != NULL) && !names_list(list, opened->to, opened->cc)) {
+		g_string_append(detail, "; the signed To:/Cc: do not name this list");
+		pgp->replayed = TRUE;
+	}
 
+	/* signatures over the whole content only: a post may quote (or carry as an attachment)
+	 * an earlier signed post, which does not make it a replay of that one */
 	for (guint i = 0; i < opened->signatures->len; i++) {
-		const PglPgpSignature *signature =
-			((const PglPgpMimeSignature *)opened->signatures->pdata[i])->signature;
+		const PglPgpMimeSignature *found = opened->signatures->pdata[i];
+		const PglPgpSignature *signature = found->signature;
 		Digest *digest;
 		gboolean seen = FALSE;
 
-		if (signature->replay_digest == NULL)
+		if (!found->whole || signature->replay_digest == NULL)
 			continue;
 		if (!pgl_store_signature_digest_seen(store, list->id, signature->replay_digest,
 						     origin, &seen, error))

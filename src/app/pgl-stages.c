@@ -408,11 +408,13 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 			g_strdup_printf("Your message to %s was rejected", list->address);
 
 		/* the original goes back only to people the list knows: attached for anyone
-		 * else, the notice would relay whatever a stranger wrote to whomever they name
-		 * (and on a PGP list only inside encryption, see pgl-notice.c) */
+		 * else, the notice would relay whatever a stranger wrote to whomever they name.
+		 * Never on a PGP list: its post was decrypted by the list, and anyone holding a
+		 * captured ciphertext could send it in under a member's From: with their own
+		 * envelope address and have the list decrypt it for them. */
 		return notify_sender(stage, entry, list, message, about_subject, envelope_from,
 				     posting->sender, "rejected", subject, "rejected", reason,
-				     roles->len > 0, error);
+				     roles->len > 0 && crypto == NULL, error);
 	}
 	case PGL_ACTION_DISCARD:
 		return TRUE;

@@ -14,8 +14,9 @@
  * message's spool id before the next transaction, and recipients already recorded are skipped.
  * A daemon killed in the middle of a message therefore resends only to recipients whose
  * transaction had not been answered; the window for a duplicate is the time between the relay's
- * answer and the commit of that record. (PGP lists send a copy per recipient and commit the
- * record every PGP_RECORD_EVERY copies: there, a crash can repeat up to that many.)
+ * answer and the commit of that record. (PGP lists commit the record every PGP_RECORD_EVERY
+ * accepted recipients: there, a crash can repeat up to that many deliveries, plus one
+ * transaction's.)
  *
  * PGP lists (metadata "pgp"): the spooled message is sealed to the list key; delivery opens it
  * in memory and makes the copies. A post goes to each recipient with a confirmed, usable key
@@ -415,6 +416,30 @@ sort_recipients(PglDelivery *delivery, PglListCrypto *crypto, const gchar *const
 	return TRUE;
 }
 
+/* The relay failed as a whole: everyone from @start on waits for the next attempt, without
+ * spending crypto on copies that cannot be sent now. */
+static void
+defer_rest(Outcome *outcome, GPtrArray *addresses, guint start)
+{
+	for (guint i = start; i < addresses->len; i++)
+		g_ptr_array_add(outcome->temporary, g_strdup(g_ptr_array_index(addresses, i)));
+}
+
+/* A copy for @n keyed recipients from @start could not be made (their key is not usable after
+ * all, or the engine failed): they are treated as members without a usable key. */
+static void
+fall_back_to_keyless(PglSpoolEntry *entry, Recipients *recipients, guint start, guint n,
+		     const GError *error)
+{
+	for (guint i = start; i < start + n; i++) {
+		const gchar *address = g_ptr_array_index(recipients->keyed, i);
+
+		g_warning("%s: to=%s action=no-encrypted-copy reason=\"%s\"", entry->id, address,
+			  error->message);
+		g_ptr_array_add(recipients->keyless, g_strdup(address));
+	}
+}
+
 /* A notice of a PGP list: encrypted to each recipient whose key is usable, signed otherwise. */
 static gboolean
 deliver_pgp_notice(PglDelivery *delivery, PglSpoolEntry *entry, PglListCrypto *crypto,
@@ -426,14 +451,26 @@ deliver_pgp_notice(PglDelivery *delivery, PglSpoolEntry *entry, PglListCrypto *c
 	PglPgpKeyring *keyring = pgl_list_crypto_get_keyring(crypto);
 	const gchar *list_key = pgl_list_crypto_get_fingerprint(crypto);
 
-	for (guint i = 0; i < recipients->keyed->len; i++) {
+	guint n_keyed = recipients->keyed->len;
+
+	for (guint i = 0; i < n_keyed; i++) {
 		const gchar *fingerprints[] = {g_ptr_array_index(recipients->fingerprints, i), NULL};
 		const gchar *address = g_ptr_array_index(recipients->keyed, i);
-		g_autoptr(GBytes) copy = pgl_pgp_mime_build_encrypted(
-			keyring, list_key, fingerprints, message, NULL, PGL_PGP_ENCRYPT_NONE, error);
+		g_autoptr(GBytes) copy = NULL;
+		g_autoptr(GError) copy_error = NULL;
 
-		if (copy == NULL ||
-		    !send_chunks(delivery, entry, copy, sender, verp, &address, 1, 1, origin,
+		if (outcome->relay_failed) {
+			defer_rest(outcome, recipients->keyed, i);
+			defer_rest(outcome, recipients->keyless, 0);
+			return TRUE;
+		}
+		copy = pgl_pgp_mime_build_encrypted(keyring, list_key, fingerprints, message, NULL,
+						    PGL_PGP_ENCRYPT_NONE, &copy_error);
+		if (copy == NULL) {
+			fall_back_to_keyless(entry, recipients, i, 1, copy_error);
+			continue;
+		}
+		if (!send_chunks(delivery, entry, copy, sender, verp, &address, 1, 1, origin,
 				 outcome, error))
 			return FALSE;
 	}
@@ -487,20 +524,29 @@ deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *lis
 	}
 	if (verp)
 		chunk = 1;
-	for (guint start = 0; start < recipients->keyed->len; start += chunk) {
-		guint n = MIN(chunk, recipients->keyed->len - start);
+	for (guint start = 0, n_keyed = recipients->keyed->len; start < n_keyed; start += chunk) {
+		guint n = MIN(chunk, n_keyed - start);
 		g_autoptr(GPtrArray) fingerprints = g_ptr_array_new();
 		g_autoptr(GBytes) copy = NULL;
+		g_autoptr(GError) copy_error = NULL;
 
+		if (outcome->relay_failed) {
+			defer_rest(outcome, recipients->keyed, start);
+			defer_rest(outcome, recipients->keyless, 0);
+			return TRUE;
+		}
 		for (guint i = 0; i < n; i++)
 			g_ptr_array_add(fingerprints, recipients->fingerprints->pdata[start + i]);
 		g_ptr_array_add(fingerprints, NULL);
 		copy = pgl_pgp_mime_build_encrypted(
 			keyring, signer, (const gchar *const *)fingerprints->pdata, message,
 			payload, n > 1 ? PGL_PGP_ENCRYPT_HIDE_RECIPIENTS : PGL_PGP_ENCRYPT_NONE,
-			error);
-		if (copy == NULL ||
-		    !send_chunks(delivery, entry, copy, sender, verp,
+			&copy_error);
+		if (copy == NULL) {
+			fall_back_to_keyless(entry, recipients, start, n, copy_error);
+			continue;
+		}
+		if (!send_chunks(delivery, entry, copy, sender, verp,
 				 (const gchar *const *)recipients->keyed->pdata + start, n, n, origin,
 				 outcome, error))
 			return FALSE;
@@ -521,6 +567,10 @@ deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *lis
 		const gchar *address = g_ptr_array_index(recipients->keyless, i);
 		g_autoptr(GBytes) notice = NULL;
 
+		if (outcome->relay_failed) {
+			defer_rest(outcome, recipients->keyless, i);
+			return TRUE;
+		}
 		if (g_strcmp0(action, "skip") == 0) {
 			g_message("%s: to=%s action=skip reason=\"no usable key\"", entry->id,
 				  address);
@@ -638,6 +688,12 @@ deliver_pgp(PglDelivery *delivery, PglSpoolEntry *entry, GPtrArray *pending, con
 		g_auto(Recipients) recipients = {0};
 		gboolean ok;
 
+		if (outcome->relay_failed) {
+			for (guint i = start; i < pending->len; i++)
+				g_ptr_array_add(outcome->temporary,
+						g_strdup(g_ptr_array_index(pending, i)));
+			break;
+		}
 		if (start > 0) {
 			g_clear_pointer(&owned, pgl_list_crypto_free);
 			if (!list_crypto(delivery, list, pending->len, &crypto, &owned, error))

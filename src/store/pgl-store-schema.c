@@ -10,7 +10,8 @@
  *   1  domains, lists, list_settings, members, held_messages, pending, message_ids, audit,
  *      bounces, delivered
  *   2  list_keys, address_keys, signature_digests (PGP lists)
- *   3  held_messages.sealed, signature_digests.origin, key_generation
+ *   3  held_messages.sealed, signature_digests.origin
+ *   4  key_generation (with triggers on address_keys and list_keys)
  *
  * To change the schema, append a step and bump PGL_STORE_SCHEMA_VERSION; never edit a step that
  * has shipped, and add a database of the old version to tests/data/db/.
@@ -170,7 +171,9 @@ static const gchar *const schema_steps[] = {
 	 * for a replay. */
 	"ALTER TABLE held_messages ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0 "
 	"  CHECK (sealed IN (0, 1));"
-	"ALTER TABLE signature_digests ADD COLUMN origin TEXT;"
+	"ALTER TABLE signature_digests ADD COLUMN origin TEXT;",
+
+	/* 3 -> 4 */
 	/* A counter that every change of a key moves on, so that a process that keeps keys
 	 * loaded (the out runner) knows with one read whether they are still current. */
 	"CREATE TABLE key_generation ("

@@ -32,7 +32,7 @@ G_BEGIN_DECLS
  * The schema version this code creates and understands (PRAGMA user_version); older databases
  * are migrated on open, newer ones refused.
  */
-#define PGL_STORE_SCHEMA_VERSION 3
+#define PGL_STORE_SCHEMA_VERSION 4
 
 #define PGL_STORE_ERROR (pgl_store_error_quark())
 GQuark pgl_store_error_quark(void);

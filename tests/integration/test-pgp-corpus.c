@@ -188,8 +188,8 @@ static const CorpusCase cases[] = {
 	 * part. pgplist takes no address without a dot in its domain, and this mail is from
 	 * admin@a to list@a: the list is list@a.example and the envelope sender admin@a.example,
 	 * bound to the sender's published key; the header of the mail stays as it is. The
-	 * signature checks out against that key (too-old), but the From: inside the encryption
-	 * (admin@a) is not the sender, so the signature does not count: rejected. */
+	 * signature checks out against that key (too-old), but From: (admin@a) is no valid
+	 * address, so the mail has no author the signature could be bound to: rejected. */
 	{
 		.path = "/pgp-corpus/kmail/encapsulated",
 		.file = "schleuder-encapsulated.eml",
@@ -205,7 +205,8 @@ static const CorpusCase cases[] = {
 		.rule = "pgp-signature",
 		.reason = "The signature is not valid",
 		.pgp = "PGP/MIME, encrypted; signature (encapsulated) by " FPR_ENCAP_SENDER
-		       ": too-old; the From: inside the encryption is not admin@a.example",
+		       ": too-old; From: does not name exactly one author; the From: inside the "
+		       "encryption is not the sender",
 		.secrets = {"x-list-keys"},
 		.notice_to = "admin@a.example",
 		.notice_encrypted = TRUE,
@@ -266,8 +267,8 @@ static const CorpusCase cases[] = {
 		.rule = "pgp-signature",
 		.reason = "The signature is not valid",
 		.pgp = "PGP/MIME, encrypted; signature (combined) by " FPR_SCHLEUDER_LIST
-		       ", which is not the sender's key; the From: inside the encryption is not "
-		       "the sender",
+		       ", which is not the sender's key; From: does not name exactly one author; "
+		       "the From: inside the encryption is not the sender",
 		.secrets = {"bugreport.cgi", "somethingsomething"},
 	},
 	/* ISO-2022-JP plain text with a UTF-8 encoded-word Subject: neither encrypted nor signed

@@ -467,7 +467,7 @@ wrap_encrypted(const gchar *from, const gchar *message_id, GBytes *armored)
 
 /* A post by @who in @form; the body carries the fixture's marker. */
 static Post *
-make_post(Fixture *f, Person who, PostForm form, const gchar *subject)
+make_post_to(Fixture *f, Person who, PostForm form, const gchar *subject, const gchar *to)
 {
 	g_autoptr(Post) post = g_new0(Post, 1);
 	const gchar *from = people[who].address;
@@ -491,7 +491,7 @@ make_post(Fixture *f, Person who, PostForm form, const gchar *subject)
 	headers = g_strdup_printf("Subject: %s\n"
 				  "From: %s <%s>\n"
 				  "To: %s\n",
-				  subject, people[who].name, from, LIST);
+				  subject, people[who].name, from, to);
 	if (form == POST_SIGNED_THEN_ENCRYPTED) {
 		g_autofree gchar *part = NULL;
 		g_autoptr(GBytes) canonical = NULL;
@@ -546,6 +546,13 @@ make_post(Fixture *f, Person who, PostForm form, const gchar *subject)
 				       list_recipient, plaintext);
 	post->message = wrap_encrypted(from, post->message_id, armored);
 	return g_steal_pointer(&post);
+}
+
+/* A post as @who's client writes it to the list (its signed To: names the list). */
+static Post *
+make_post(Fixture *f, Person who, PostForm form, const gchar *subject)
+{
+	return make_post_to(f, who, form, subject, LIST);
 }
 
 static void
@@ -1115,7 +1122,8 @@ assert_not_delivered(Fixture *f, const Post *post)
 }
 
 /* The rejection notice to @who, who has a usable key: encrypted to them, signed by the list,
- * with the reason and the original inside. Returns its text. */
+ * with the reason, and never the post (whoever sent it in need not be its author: the list
+ * would decrypt a captured post for them). Returns its text. */
 static gchar *
 assert_encrypted_rejection(Fixture *f, Person who)
 {
@@ -1126,8 +1134,7 @@ assert_encrypted_rejection(Fixture *f, Person who)
 	PGL_TEST_ASSERT_STR(notice->raw->mail_from, LIST_BOUNCES);
 	content = open_encrypted(f, who, notice, NULL);
 	PGL_TEST_ASSERT_STR(content->subject, want_subject);
-	/* the original is attached, inside the encryption only */
-	PGL_TEST_ASSERT_CONTAINS(content->text, f->marker);
+	g_assert_null(strstr(content->text, f->marker));
 	return g_steal_pointer(&content->text);
 }
 
@@ -1571,6 +1578,85 @@ test_key_revoked_while_running(Fixture *f)
 	assert_signed_by_list(f, CAROL, notice);
 }
 
+/* Anyone holding a captured post's ciphertext may send it in under the author's From: with
+ * their own envelope address: a refusal must not hand them the decrypted post. */
+static void
+test_refuse_no_decryption_oracle(Fixture *f)
+{
+	g_autoptr(Post) post = NULL;
+	g_autoptr(Content) content = NULL;
+	PglTestReceived *notice;
+	guint code;
+
+	setup_pgp_list(f, THREE, THREE | BIT(DAVE));
+	pgl_test_daemon_start(&f->daemon);
+	post = make_post(f, ALICE, POST_ENCRYPTED, "Never delivered");
+	send_post(f, ALICE, post);
+	wait_total(f, 1);
+	assert_not_delivered(f, post);
+	/* the author's own notice does not carry it either */
+	notice = only_notice_to(f, people[ALICE].address);
+	content = open_encrypted(f, ALICE, notice, NULL);
+	g_assert_null(strstr(content->text, f->marker));
+	g_clear_pointer(&content, content_free);
+
+	code = pgl_test_daemon_lmtp_send(&f->daemon, people[DAVE].address, LIST, post->message);
+	PGL_TEST_ASSERT_UINT(code, 250);
+	wait_total(f, 2);
+	notice = only_notice_to(f, people[DAVE].address);
+	content = open_encrypted(f, DAVE, notice, NULL);
+	PGL_TEST_ASSERT_CONTAINS(content->text, "not signed");
+	g_assert_null(strstr(content->text, f->marker));
+	g_assert_false(bytes_contain(notice->raw->data, f->marker));
+}
+
+/* The signature must be the author's: with a From: of several mailboxes (Sender: naming the
+ * signer), whose key counts is not clear, and the post is refused. */
+static void
+test_refuse_from_not_single(Fixture *f)
+{
+	g_autoptr(Post) post = NULL;
+	g_autofree gchar *line = NULL;
+	const gchar *at;
+	GString *message;
+
+	setup_pgp_list(f, THREE, THREE);
+	pgl_test_daemon_start(&f->daemon);
+	post = make_post(f, BOB, POST_SIGNED_ENCRYPTED, "Carol says");
+	at = strstr(post->message, "From: ");
+	g_assert_nonnull(at);
+	message = g_string_new_len(post->message, at - post->message);
+	g_string_append_printf(message, "From: %s, %s\nSender: %s\n", people[CAROL].address,
+			       people[BOB].address, people[BOB].address);
+	g_string_append(message, strchr(at, '\n') + 1);
+	g_free(post->message);
+	post->message = g_string_free(message, FALSE);
+	send_post(f, BOB, post);
+	wait_total(f, 1);
+	line = assert_decision(f, post->message_id, 0, "reject", "pgp-signature");
+	PGL_TEST_ASSERT_CONTAINS(line, "does not name exactly one author");
+	assert_not_delivered(f, post);
+}
+
+/* A signed post whose signed To: names another list (taken from there, encrypted to this
+ * list's key and sent in) is a replay here. */
+static void
+test_refuse_signed_for_another_list(Fixture *f)
+{
+	g_autoptr(Post) post = NULL;
+	g_autofree gchar *line = NULL;
+
+	setup_pgp_list(f, THREE, THREE);
+	pgl_test_daemon_start(&f->daemon);
+	post = make_post_to(f, ALICE, POST_SIGNED_ENCRYPTED, "For the other list",
+			    "other@lists.example.org");
+	send_post(f, ALICE, post);
+	wait_total(f, 1);
+	line = assert_decision(f, post->message_id, 0, "reject", "pgp-duplicate");
+	PGL_TEST_ASSERT_CONTAINS(line, "do not name this list");
+	assert_not_delivered(f, post);
+}
+
 /* ==== 6. several recipients share one copy ==================================================== */
 
 static void
@@ -1740,6 +1826,9 @@ static const TestCase tests[] = {
 	{"/pgp-list/refuse/revoked-key-set", test_refuse_revoked_key_set},
 	{"/pgp-list/refuse/revocation-set", test_refuse_revocation_set},
 	{"/pgp-list/keys/revoked-while-running", test_key_revoked_while_running},
+	{"/pgp-list/refuse/no-decryption-oracle", test_refuse_no_decryption_oracle},
+	{"/pgp-list/refuse/from-not-single", test_refuse_from_not_single},
+	{"/pgp-list/refuse/signed-for-another-list", test_refuse_signed_for_another_list},
 	{"/pgp-list/refuse/unsigned-held", test_refuse_unsigned_held},
 	{"/pgp-list/hold/sealed", test_hold_sealed},
 	{"/pgp-list/no-key/notice-plaintext-skip", test_member_without_key},

@@ -81,9 +81,14 @@ check(PglPosting *posting, gchar **reason_out)
 	}
 	if (command == NULL)
 		return PGL_ACTION_DEFER;
-	*reason_out = g_strdup_printf("The message looks like a \"%s\" command sent to the list "
-				      "instead of its -request address",
-				      command);
+	/* on a PGP list the body is private: the reason (logged, stored) does not quote it */
+	if (posting->pgp != NULL)
+		*reason_out = g_strdup("The message looks like a command sent to the list instead "
+				       "of its -request address");
+	else
+		*reason_out = g_strdup_printf("The message looks like a \"%s\" command sent to "
+					      "the list instead of its -request address",
+					      command);
 	return PGL_ACTION_HOLD;
 }
 

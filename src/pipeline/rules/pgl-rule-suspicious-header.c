@@ -51,9 +51,17 @@ check(PglPosting *posting, gchar **reason_out)
 			if (g_regex_match(regex, values->pdata[j], 0, NULL)) {
 				g_autofree gchar *safe = pgl_sanitize(values->pdata[j], -1, 80);
 
-				*reason_out = g_strdup_printf("Header \"%s: %s\" matched a "
-							      "bounce_matching_headers line",
-							      name, safe);
+				/* a PGP list's header fields may come from inside the encryption
+				 * (the real Subject): reasons go to logs and the database, so
+				 * they name the line, never the value */
+				if (posting->pgp != NULL)
+					*reason_out = g_strdup_printf(
+						"Header %s matched bounce_matching_headers line %u",
+						name, i + 1);
+				else
+					*reason_out = g_strdup_printf("Header \"%s: %s\" matched a "
+								      "bounce_matching_headers line",
+								      name, safe);
 				return PGL_ACTION_HOLD;
 			}
 		}
