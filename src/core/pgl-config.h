@@ -77,11 +77,14 @@ typedef struct {
 	guint max_received;
 	guint rest_body_max;
 	guint json_depth_max;
+	guint command_lines;
 	/* [pgp] */
 	guint pgp_key_algorithm;     /* index of pgl_config_pgp_key_algorithm() names */
 	gchar *pgp_key_passphrase_file;
 	guint pgp_signature_window;
 	guint pgp_chunk_size;
+	/* [workflows] */
+	guint workflow_token_lifetime;
 } PglConfig;
 
 PglConfig *pgl_config_new_default(void);

@@ -52,6 +52,33 @@
 #define PGL_LIMIT_PGP_HIDDEN_RECIPIENTS	  2000
 #define PGL_LIMIT_PGP_KEY_BLOB		  (8 * 1024 * 1024)
 
+/* Email commands (issue 4). A command mail's text/plain part is read up to the first non-command
+ * line after its first command, and never past COMMAND_LINES lines (every line read counts,
+ * blank and quoted ones too, cf. Mailman's email_commands_max_lines) nor past COMMAND_TEXT_MAX
+ * decoded bytes. Only the first COMMAND_LINE_MAX bytes of a line are looked at: the longest
+ * command ("unsubscribe address=" and a 254-octet address) is under 300, so a longer line is
+ * never a valid command. A reply quotes at most COMMAND_QUOTE_MAX bytes of a line. At most
+ * COMMANDS_MAX commands are taken from one mail, whatever the line limit, so that one mail
+ * cannot make the list send a great many. */
+#define PGL_LIMIT_COMMAND_LINES_DEFAULT	  25
+#define PGL_LIMIT_COMMAND_LINES_MIN	  1
+#define PGL_LIMIT_COMMAND_LINES_MAX	  1000
+#define PGL_LIMIT_COMMAND_LINE_MAX	  1000
+#define PGL_LIMIT_COMMAND_TEXT_MAX	  (128 * 1024)
+#define PGL_LIMIT_COMMAND_QUOTE_MAX	  300
+#define PGL_LIMIT_COMMANDS_MAX		  100
+
+/* Workflows (src/workflows/, issue 4). A confirmation token is good for [workflows]
+ * token_lifetime seconds (default 3 days, as Mailman 3's pending lifetime). One start or resume
+ * runs at most PGL_LIMIT_WORKFLOW_STEPS steps and keeps at most as many on its stack (a step that
+ * pushes steps forever is a bug to report, not a hang); a stored state is at most
+ * PGL_LIMIT_WORKFLOW_STATE bytes of JSON (fingerprints belong in it, keys in the key table). */
+#define PGL_LIMIT_WORKFLOW_TOKEN_LIFETIME_DEFAULT (3 * 24 * 3600)
+#define PGL_LIMIT_WORKFLOW_TOKEN_LIFETIME_MIN	  600
+#define PGL_LIMIT_WORKFLOW_TOKEN_LIFETIME_MAX	  (90 * 24 * 3600)
+#define PGL_LIMIT_WORKFLOW_STEPS		  256
+#define PGL_LIMIT_WORKFLOW_STATE		  (256 * 1024)
+
 /* Address syntax, RFC 5321 §4.5.3.1 */
 #define PGL_LIMIT_LOCAL_PART_MAX	  64
 #define PGL_LIMIT_DOMAIN_MAX		  255

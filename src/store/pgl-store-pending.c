@@ -7,7 +7,8 @@
  * (getrandom()), written as 40 lower-case hex digits: unguessable, and safe in a
  * local-part (NAME-confirm+TOKEN@domain) and a subject line. Error messages never repeat a
  * token, since they may be logged. An expired token is as good as absent, whether or not
- * pgl_store_pending_expire() has removed it yet.
+ * pgl_store_pending_expire() has removed it yet (pgl_store_pending_lookup() also returns expired
+ * rows, with their expiry, for callers that want to say "expired" rather than "unknown").
  *
  * message_ids records each (list, Message-ID) once, with the time it was first seen, so a
  * post that comes back (a loop, a resend, a replayed PGP post) is recognised.
@@ -193,6 +194,129 @@ pgl_store_pending_remove(PglStore *store, const gchar *token, GError **error)
 	return TRUE;
 }
 
+/**
+ * pgl_pending_free:
+ * @pending: (nullable) (transfer full): a pending action
+ */
+void
+pgl_pending_free(PglPending *pending)
+{
+	if (pending == NULL)
+		return;
+	g_free(pending->token);
+	g_free(pending->type);
+	g_free(pending->payload);
+	g_free(pending);
+}
+
+/* columns 0-5 */
+#define PENDING_COLUMNS "token, list_id, type, payload, created, expires"
+
+static PglPending *
+pending_from_row(sqlite3_stmt *stmt)
+{
+	PglPending *pending = g_new0(PglPending, 1);
+
+	pending->token = pgl_db_column_text(stmt, 0);
+	pending->list_id = sqlite3_column_int64(stmt, 1);
+	pending->type = pgl_db_column_text(stmt, 2);
+	pending->payload = pgl_db_column_text(stmt, 3);
+	pending->created = sqlite3_column_int64(stmt, 4);
+	pending->expires = sqlite3_column_int64(stmt, 5);
+	return pending;
+}
+
+/**
+ * pgl_store_pending_lookup:
+ * @store: a store
+ * @token: (not nullable): a token as received (untrusted: any text)
+ * @error: return location for a #GError
+ *
+ * Looks a token up without consuming it, and unlike pgl_store_pending_get() whether or not it
+ * has expired: the caller compares #PglPending.expires with the time, so that it can tell
+ * someone their token has expired rather than that it never existed. Whoever acts on an
+ * expired row must treat it as absent (see the file header).
+ *
+ * Returns: (transfer full) (nullable): the pending action, or %NULL with @error set
+ *   (%PGL_STORE_ERROR_NOT_FOUND if there is no such token, e.g. it was used or removed by
+ *   pgl_store_pending_expire(); %PGL_STORE_ERROR_FAILED)
+ */
+PglPending *
+pgl_store_pending_lookup(PglStore *store, const gchar *token, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+
+	g_return_val_if_fail(store != NULL, NULL);
+	g_return_val_if_fail(token != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	if (!pgl_db_prepare(store->db, "SELECT " PENDING_COLUMNS " FROM pending WHERE token = ?1",
+			    &stmt, error) ||
+	    !pgl_db_bind_text(stmt, 1, token, error))
+		return NULL;
+	switch (pgl_db_step(stmt, error)) {
+	case PGL_DB_STEP_ROW:
+		break;
+	case PGL_DB_STEP_DONE:
+		g_set_error_literal(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND,
+				    "unknown confirmation token");
+		return NULL;
+	case PGL_DB_STEP_ERROR:
+		return NULL;
+	default:
+		g_assert_not_reached();
+	}
+	return pending_from_row(stmt);
+}
+
+/**
+ * pgl_store_pending_take_expired:
+ * @store: a store
+ * @type: (not nullable): the kind of pending action to take (exact match)
+ * @now: the current time
+ * @max: at most this many are taken (> 0); call again while it returns @max
+ * @error: return location for a #GError
+ *
+ * Removes the pending actions of @type whose token has expired (expires at or before @now),
+ * earliest expiry first, and returns them, so that the caller can tell the people who were
+ * waiting. Call it inside pgl_store_begin() and commit once they have been told (or rather,
+ * once the notices are durable): if that fails, roll back and the rows come back for the next
+ * try. pgl_store_pending_expire() is the same without the rows and for every type.
+ *
+ * Returns: (transfer full) (element-type PglPending): the removed rows, possibly none; or %NULL
+ *   with @error set (%PGL_STORE_ERROR_FAILED, %PGL_STORE_ERROR_BUSY)
+ */
+GPtrArray *
+pgl_store_pending_take_expired(PglStore *store, const gchar *type, gint64 now, guint max,
+			       GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(GPtrArray) taken =
+		g_ptr_array_new_with_free_func((GDestroyNotify)pgl_pending_free);
+	PglDbStep step;
+
+	g_return_val_if_fail(store != NULL, NULL);
+	g_return_val_if_fail(type != NULL, NULL);
+	g_return_val_if_fail(max > 0, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	/* One statement, so the rows returned are exactly the rows deleted. */
+	if (!pgl_db_prepare(store->db,
+			    "DELETE FROM pending WHERE token IN "
+			    "(SELECT token FROM pending WHERE type = ?1 AND expires <= ?2 "
+			    "ORDER BY expires, token LIMIT ?3) "
+			    "RETURNING " PENDING_COLUMNS,
+			    &stmt, error) ||
+	    !pgl_db_bind_text(stmt, 1, type, error) || !pgl_db_bind_int64(stmt, 2, now, error) ||
+	    !pgl_db_bind_int64(stmt, 3, max, error))
+		return NULL;
+	while ((step = pgl_db_step(stmt, error)) == PGL_DB_STEP_ROW)
+		g_ptr_array_add(taken, pending_from_row(stmt));
+	if (step == PGL_DB_STEP_ERROR)
+		return NULL;
+	return g_steal_pointer(&taken);
+}
+
 /* Runs a DELETE whose ?1 is a time; returns the number of rows removed. */
 static guint
 delete_before(PglStore *store, const gchar *sql, gint64 time, GError **error)
@@ -213,7 +337,9 @@ delete_before(PglStore *store, const gchar *sql, gint64 time, GError **error)
  * @now: the current time
  * @error: return location for a #GError
  *
- * Removes every pending action whose token has expired (expires at or before @now).
+ * Removes every pending action whose token has expired (expires at or before @now), of every
+ * type, without a word to anyone; pgl_store_pending_take_expired() returns the rows of one type
+ * so that the people waiting can be told (pgl_workflow_expire() does that for workflows).
  *
  * Returns: the number removed; 0 with @error set on failure (%PGL_STORE_ERROR_FAILED)
  */

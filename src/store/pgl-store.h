@@ -123,6 +123,20 @@ typedef struct {
 	gint64 updated;	    /* when the key or its confirmation last changed */
 } PglAddressKey;
 
+/**
+ * PglPending:
+ *
+ * A pending action as stored: a confirmation token and the state of what waits for it.
+ */
+typedef struct {
+	gchar *token;	/* (owned) 40 hex digits */
+	gint64 list_id;
+	gchar *type;	/* (owned) what is pending, e.g. "workflow" */
+	gchar *payload; /* (owned) its state, typically JSON */
+	gint64 created; /* pgl_context_now() when it was stored */
+	gint64 expires; /* the token is as good as absent from this time on */
+} PglPending;
+
 PglStore *pgl_store_open(PglContext *ctx, GError **error);
 void pgl_store_free(PglStore *store);
 gboolean pgl_store_begin(PglStore *store, GError **error);
@@ -174,6 +188,10 @@ gboolean pgl_store_pending_get(PglStore *store, const gchar *token, gint64 now,
 			       GError **error);
 gboolean pgl_store_pending_remove(PglStore *store, const gchar *token, GError **error);
 guint pgl_store_pending_expire(PglStore *store, gint64 now, GError **error);
+PglPending *pgl_store_pending_lookup(PglStore *store, const gchar *token, GError **error);
+GPtrArray *pgl_store_pending_take_expired(PglStore *store, const gchar *type, gint64 now,
+					  guint max, GError **error);
+void pgl_pending_free(PglPending *pending);
 
 gboolean pgl_store_message_id_check(PglStore *store, gint64 list_id, const gchar *message_id,
 				    gint64 now, gboolean *seen_out, GError **error);
@@ -229,5 +247,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglListKey, pgl_list_key_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglAddressKey, pgl_address_key_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglHeldMessage, pgl_held_message_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglAuditEntry, pgl_audit_entry_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PglPending, pgl_pending_free)
 
 G_END_DECLS

@@ -1564,6 +1564,129 @@ test_pending_no_list(Fixture *fixture, gconstpointer user_data)
 	g_assert_null(token);
 }
 
+static void
+test_pending_lookup(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = create_list(fixture, "p", "example.org");
+	g_autoptr(PglPending) pending = NULL;
+	g_autofree gchar *token = NULL;
+
+	token = pgl_store_pending_add(fixture->store, list->id, "workflow", "{\"v\": 1}", 1000,
+				      &error);
+	g_assert_no_error(error);
+	pending = pgl_store_pending_lookup(fixture->store, token, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(pending);
+	assert_str(pending->token, token);
+	assert_int(pending->list_id, list->id);
+	assert_str(pending->type, "workflow");
+	assert_str(pending->payload, "{\"v\": 1}");
+	assert_int(pending->expires, 1000);
+	g_assert_cmpint(pending->created, >, 0);
+	g_clear_pointer(&pending, pgl_pending_free);
+
+	/* an expired row is still found, with its expiry, until it is removed */
+	g_assert_false(pgl_store_pending_get(fixture->store, token, 5000, NULL, NULL, NULL,
+					     &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	pending = pgl_store_pending_lookup(fixture->store, token, &error);
+	g_assert_no_error(error);
+	assert_int(pending->expires, 1000);
+	g_clear_pointer(&pending, pgl_pending_free);
+
+	g_assert_true(pgl_store_pending_remove(fixture->store, token, &error));
+	g_assert_no_error(error);
+	pending = pgl_store_pending_lookup(fixture->store, token, &error);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_assert_null(pending);
+	g_clear_error(&error);
+	pending = pgl_store_pending_lookup(fixture->store, "' OR 1=1 --", &error);
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_assert_null(pending);
+}
+
+static void
+test_pending_take_expired(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = create_list(fixture, "p", "example.org");
+	g_autoptr(GPtrArray) taken = NULL;
+	g_autofree gchar *first = NULL;
+	g_autofree gchar *second = NULL;
+	g_autofree gchar *third = NULL;
+	g_autofree gchar *other_type = NULL;
+	g_autofree gchar *late = NULL;
+	PglPending *row;
+
+	second = pgl_store_pending_add(fixture->store, list->id, "workflow", "two", 1500, &error);
+	g_assert_no_error(error);
+	first = pgl_store_pending_add(fixture->store, list->id, "workflow", "one", 1000, &error);
+	g_assert_no_error(error);
+	third = pgl_store_pending_add(fixture->store, list->id, "workflow", "three", 2000, &error);
+	g_assert_no_error(error);
+	other_type = pgl_store_pending_add(fixture->store, list->id, "other", "x", 1000, &error);
+	g_assert_no_error(error);
+	late = pgl_store_pending_add(fixture->store, list->id, "workflow", "late", 9000, &error);
+	g_assert_no_error(error);
+
+	/* nothing expired yet */
+	taken = pgl_store_pending_take_expired(fixture->store, "workflow", 999, 10, &error);
+	g_assert_no_error(error);
+	assert_int(taken->len, 0);
+	g_clear_pointer(&taken, g_ptr_array_unref);
+
+	/* at most max, earliest expiry first, only of the type asked for */
+	taken = pgl_store_pending_take_expired(fixture->store, "workflow", 2000, 2, &error);
+	g_assert_no_error(error);
+	assert_int(taken->len, 2);
+	/* RETURNING gives the rows in no particular order: compare as a set */
+	{
+		g_autoptr(GHashTable) got = g_hash_table_new(g_str_hash, g_str_equal);
+
+		for (guint i = 0; i < taken->len; i++) {
+			row = g_ptr_array_index(taken, i);
+			g_hash_table_add(got, row->payload);
+			assert_int(row->list_id, list->id);
+			assert_str(row->type, "workflow");
+			g_assert_true(g_str_equal(row->token, first) ||
+				      g_str_equal(row->token, second));
+		}
+		g_assert_true(g_hash_table_contains(got, "one"));
+		g_assert_true(g_hash_table_contains(got, "two"));
+	}
+	g_clear_pointer(&taken, g_ptr_array_unref);
+	g_assert_false(pgl_store_pending_get(fixture->store, first, 0, NULL, NULL, NULL, &error));
+	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+
+	taken = pgl_store_pending_take_expired(fixture->store, "workflow", 2000, 2, &error);
+	g_assert_no_error(error);
+	assert_int(taken->len, 1);
+	row = g_ptr_array_index(taken, 0);
+	assert_str(row->token, third);
+	assert_str(row->payload, "three");
+	assert_int(row->expires, 2000);
+	g_clear_pointer(&taken, g_ptr_array_unref);
+
+	/* a rolled-back take leaves the rows in place */
+	g_assert_true(pgl_store_begin(fixture->store, &error));
+	g_assert_no_error(error);
+	taken = pgl_store_pending_take_expired(fixture->store, "other", 2000, 10, &error);
+	g_assert_no_error(error);
+	assert_int(taken->len, 1);
+	g_clear_pointer(&taken, g_ptr_array_unref);
+	pgl_store_rollback(fixture->store);
+	g_assert_true(pgl_store_pending_get(fixture->store, other_type, 0, NULL, NULL, NULL,
+					    &error));
+	g_assert_no_error(error);
+
+	assert_int(raw_int(fixture, "SELECT count(*) FROM pending", 0), 2);
+	g_assert_true(pgl_store_pending_get(fixture->store, late, 2000, NULL, NULL, NULL, &error));
+	g_assert_no_error(error);
+}
+
 /* ---- duplicate suppression ---- */
 
 static void
@@ -2263,6 +2386,8 @@ main(int argc, char **argv)
 	ADD("/store/pending/roundtrip", set_up, test_pending_roundtrip);
 	ADD("/store/pending/expiry", set_up, test_pending_expiry);
 	ADD("/store/pending/no-list", set_up, test_pending_no_list);
+	ADD("/store/pending/lookup", set_up, test_pending_lookup);
+	ADD("/store/pending/take-expired", set_up, test_pending_take_expired);
 	ADD("/store/message-ids/dedupe", set_up, test_message_ids);
 	ADD("/store/audit/roundtrip", set_up, test_audit);
 	ADD("/store/bounces/count", set_up, test_bounces);
