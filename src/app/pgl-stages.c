@@ -315,6 +315,7 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 	g_autofree gchar *log_id = NULL;
 	g_autofree gchar *reason = NULL;
 	g_autofree gchar *about_subject = NULL;
+	g_autofree gchar *message_id = NULL;
 
 	if (!pgl_mail_parse(stage->ctx, entry->message, &message, &parse_error)) {
 		g_autofree gchar *sender = pgl_address_normalize(envelope_from, NULL);
@@ -345,6 +346,24 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 			  log_id, list->address);
 		audit(stage, list, log_id, "discard", "a pgplist notice sent to a list", "loop");
 		return TRUE;
+	}
+	/* A post the list has taken (accepted or held) before, under the same Message-ID: the
+	 * MTA delivered it again (an LMTP reply it did not get, say). Dropped without an answer:
+	 * the first one was answered. A post refused before may come again (fixed). */
+	message_id = g_strdup(g_mime_message_get_message_id(message));
+	if (message_id != NULL) {
+		gboolean seen = FALSE;
+
+		if (!pgl_store_message_id_seen(stage->store, list->id, message_id, entry->id, &seen,
+					       error))
+			return FALSE;
+		if (seen) {
+			g_message("%s: list=%s action=discard reason=\"the list has taken this "
+				  "Message-ID before (a redelivery)\"",
+				  log_id, list->address);
+			audit(stage, list, log_id, "discard", "duplicate Message-ID", "duplicate");
+			return TRUE;
+		}
 	}
 	/* what notices may say the post was about: on a PGP list the outer Subject only */
 	about_subject = pgl_mail_get_subject(message);
@@ -388,6 +407,15 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 	audit(stage, list, log_id, pgl_action_to_string(verdict->action), reason,
 	      verdict->rule ? verdict->rule : "chain");
 
+	if ((verdict->action == PGL_ACTION_ACCEPT || verdict->action == PGL_ACTION_HOLD) &&
+	    message_id != NULL) {
+		gboolean seen = FALSE;
+
+		if (!pgl_store_message_id_check(stage->store, list->id, message_id,
+						pgl_context_now(stage->ctx), entry->id, &seen,
+						error))
+			return FALSE;
+	}
 	switch (verdict->action) {
 	case PGL_ACTION_DEFER:
 	case PGL_ACTION_ACCEPT:

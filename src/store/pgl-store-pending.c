@@ -358,18 +358,21 @@ pgl_store_pending_expire(PglStore *store, gint64 now, GError **error)
  * @list_id: the row id of the list
  * @message_id: (not nullable): the Message-ID, as the caller normalises it (compared exactly)
  * @now: the current time, recorded as when it was first seen
- * @seen_out: (out): %TRUE if the list had seen @message_id before
+ * @origin: (nullable): the spool id of the message that carries it
+ * @seen_out: (out): %TRUE if the list had seen @message_id before, on another message than
+ *   @origin
  * @error: return location for a #GError
  *
  * Records @message_id for the list, atomically: of two deliveries of one message at once,
- * exactly one finds it new. A repeat does not refresh the time it was first seen.
+ * exactly one finds it new. A repeat does not refresh the time it was first seen, and a repeat
+ * for the same @origin (a stage repeated after a crash) is not "seen".
  *
  * Returns: %TRUE on success, %FALSE with @error set (%PGL_STORE_ERROR_NOT_FOUND if there is no
  *   such list, %PGL_STORE_ERROR_FAILED)
  */
 gboolean
 pgl_store_message_id_check(PglStore *store, gint64 list_id, const gchar *message_id,
-			   gint64 now, gboolean *seen_out, GError **error)
+			   gint64 now, const gchar *origin, gboolean *seen_out, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = NULL;
 	g_autoptr(GError) local_error = NULL;
@@ -380,20 +383,69 @@ pgl_store_message_id_check(PglStore *store, gint64 list_id, const gchar *message
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
 	if (!pgl_db_prepare(store->db,
-			    "INSERT INTO message_ids (list_id, message_id, seen) "
-			    "VALUES (?1, ?2, ?3) "
+			    "INSERT INTO message_ids (list_id, message_id, seen, origin) "
+			    "VALUES (?1, ?2, ?3, ?4) "
 			    "ON CONFLICT (list_id, message_id) DO NOTHING",
 			    &stmt, error) ||
 	    !pgl_db_bind_int64(stmt, 1, list_id, error) ||
 	    !pgl_db_bind_text(stmt, 2, message_id, error) ||
-	    !pgl_db_bind_int64(stmt, 3, now, error))
+	    !pgl_db_bind_int64(stmt, 3, now, error) || !pgl_db_bind_text(stmt, 4, origin, error))
 		return FALSE;
 	if (!pgl_db_step_done(stmt, &local_error)) {
 		pgl_store_propagate_list_error(error, g_steal_pointer(&local_error), list_id);
 		return FALSE;
 	}
-	*seen_out = sqlite3_changes64(store->db) == 0;
-	return TRUE;
+	if (sqlite3_changes64(store->db) > 0) {
+		*seen_out = FALSE;
+		return TRUE;
+	}
+	return pgl_store_message_id_seen(store, list_id, message_id, origin, seen_out, error);
+}
+
+/**
+ * pgl_store_message_id_seen:
+ * @store: a store
+ * @list_id: the row id of the list
+ * @message_id: (not nullable): the Message-ID
+ * @origin: (nullable): the spool id of the message being looked at; a record made for it does
+ *   not count
+ * @seen_out: (out): %TRUE if the list has recorded @message_id for another message
+ * @error: return location for a #GError
+ *
+ * Looks without recording (see pgl_store_message_id_check()).
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%PGL_STORE_ERROR_FAILED)
+ */
+gboolean
+pgl_store_message_id_seen(PglStore *store, gint64 list_id, const gchar *message_id,
+			  const gchar *origin, gboolean *seen_out, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+
+	g_return_val_if_fail(store != NULL, FALSE);
+	g_return_val_if_fail(message_id != NULL, FALSE);
+	g_return_val_if_fail(seen_out != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	*seen_out = FALSE;
+	if (!pgl_db_prepare(store->db,
+			    "SELECT 1 FROM message_ids WHERE list_id = ?1 AND message_id = ?2 "
+			    "AND (origin IS NULL OR ?3 IS NULL OR origin != ?3)",
+			    &stmt, error) ||
+	    !pgl_db_bind_int64(stmt, 1, list_id, error) ||
+	    !pgl_db_bind_text(stmt, 2, message_id, error) ||
+	    !pgl_db_bind_text(stmt, 3, origin, error))
+		return FALSE;
+	switch (pgl_db_step(stmt, error)) {
+	case PGL_DB_STEP_ROW:
+		*seen_out = TRUE;
+		return TRUE;
+	case PGL_DB_STEP_DONE:
+		return TRUE;
+	case PGL_DB_STEP_ERROR:
+	default:
+		return FALSE;
+	}
 }
 
 /**

@@ -11,7 +11,7 @@
  *      bounces, delivered
  *   2  list_keys, address_keys, signature_digests (PGP lists)
  *   3  held_messages.sealed, signature_digests.origin
- *   4  key_generation (with triggers on address_keys and list_keys)
+ *   4  key_generation (with triggers on address_keys and list_keys), message_ids.origin
  *
  * To change the schema, append a step and bump PGL_STORE_SCHEMA_VERSION; never edit a step that
  * has shipped, and add a database of the old version to tests/data/db/.
@@ -192,7 +192,10 @@ static const gchar *const schema_steps[] = {
 	"CREATE TRIGGER list_keys_update AFTER UPDATE ON list_keys "
 	"  BEGIN UPDATE key_generation SET value = value + 1; END;"
 	"CREATE TRIGGER list_keys_delete AFTER DELETE ON list_keys "
-	"  BEGIN UPDATE key_generation SET value = value + 1; END;",
+	"  BEGIN UPDATE key_generation SET value = value + 1; END;"
+	/* the spool id of the post that brought a Message-ID: a stage repeated after a crash is
+	 * no duplicate of itself */
+	"ALTER TABLE message_ids ADD COLUMN origin TEXT;",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(schema_steps) == PGL_STORE_SCHEMA_VERSION);

@@ -194,7 +194,10 @@ GPtrArray *pgl_store_pending_take_expired(PglStore *store, const gchar *type, gi
 void pgl_pending_free(PglPending *pending);
 
 gboolean pgl_store_message_id_check(PglStore *store, gint64 list_id, const gchar *message_id,
-				    gint64 now, gboolean *seen_out, GError **error);
+				    gint64 now, const gchar *origin, gboolean *seen_out,
+				    GError **error);
+gboolean pgl_store_message_id_seen(PglStore *store, gint64 list_id, const gchar *message_id,
+				   const gchar *origin, gboolean *seen_out, GError **error);
 guint pgl_store_message_id_expire(PglStore *store, gint64 older_than, GError **error);
 
 gboolean pgl_store_audit_add(PglStore *store, gint64 list_id, const gchar *message_id,

@@ -478,7 +478,7 @@ test_migrate_v1_file(Fixture *fixture, gconstpointer user_data)
 	assert_str(type, "subscribe");
 	assert_str(payload, "{\"address\":\"eve@example.org\"}");
 	g_assert_true(pgl_store_message_id_check(fixture->store, discuss->id, "<m0@example.com>",
-						 1700000500, &seen, &error));
+						 1700000500, NULL, &seen, &error));
 	g_assert_no_error(error);
 	g_assert_true(seen);
 	audit = pgl_store_audit_list(fixture->store, discuss->id, &error);
@@ -865,7 +865,7 @@ test_lists_remove_cascade(Fixture *fixture, gconstpointer user_data)
 			token = g_steal_pointer(&pending);
 		else
 			kept_token = g_steal_pointer(&pending);
-		pgl_store_message_id_check(fixture->store, id, "<m@x>", 1, &seen, &error);
+		pgl_store_message_id_check(fixture->store, id, "<m@x>", 1, NULL, &seen, &error);
 		g_assert_no_error(error);
 		pgl_store_audit_add(fixture->store, id, "<m@x>", "hold", "r", "rule", 1, &error);
 		g_assert_no_error(error);
@@ -1697,20 +1697,20 @@ test_message_ids(Fixture *fixture, gconstpointer user_data)
 	g_autoptr(PglList) other = create_list(fixture, "other", "example.org");
 	gboolean seen = TRUE;
 
-	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<a@x>", 100, &seen,
+	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<a@x>", 100, NULL, &seen,
 						 &error));
 	g_assert_no_error(error);
 	g_assert_false(seen);
-	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<a@x>", 200, &seen,
+	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<a@x>", 200, NULL, &seen,
 						 &error));
 	g_assert_no_error(error);
 	g_assert_true(seen);
 	/* per list */
-	g_assert_true(pgl_store_message_id_check(fixture->store, other->id, "<a@x>", 200, &seen,
+	g_assert_true(pgl_store_message_id_check(fixture->store, other->id, "<a@x>", 200, NULL, &seen,
 						 &error));
 	g_assert_no_error(error);
 	g_assert_false(seen);
-	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<b@x>", 300, &seen,
+	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<b@x>", 300, NULL, &seen,
 						 &error));
 	g_assert_no_error(error);
 	g_assert_false(seen);
@@ -1720,16 +1720,16 @@ test_message_ids(Fixture *fixture, gconstpointer user_data)
 	g_assert_no_error(error);
 	assert_int(pgl_store_message_id_expire(fixture->store, 201, &error), 2);
 	g_assert_no_error(error);
-	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<a@x>", 400, &seen,
+	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<a@x>", 400, NULL, &seen,
 						 &error));
 	g_assert_no_error(error);
 	g_assert_false(seen);
-	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<b@x>", 400, &seen,
+	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "<b@x>", 400, NULL, &seen,
 						 &error));
 	g_assert_no_error(error);
 	g_assert_true(seen);
 
-	g_assert_false(pgl_store_message_id_check(fixture->store, 4242, "<a@x>", 400, &seen,
+	g_assert_false(pgl_store_message_id_check(fixture->store, 4242, "<a@x>", 400, NULL, &seen,
 						  &error));
 	g_assert_error(error, PGL_STORE_ERROR, PGL_STORE_ERROR_NOT_FOUND);
 }
@@ -2241,6 +2241,38 @@ test_held_sealed(Fixture *fixture, gconstpointer user_data)
 	g_assert_false(((PglHeldMessage *)listing->pdata[1])->sealed);
 }
 
+/* A redelivered post is a duplicate; the same post in a stage repeated after a crash is not. */
+static void
+test_message_ids_origin(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PglList) list = create_list(fixture, "dup", "example.org");
+	gboolean seen = TRUE;
+
+	g_assert_true(pgl_store_message_id_seen(fixture->store, list->id, "m1@x", "in-1", &seen,
+						&error));
+	g_assert_no_error(error);
+	g_assert_false(seen);
+	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "m1@x", 100, "in-1",
+						 &seen, &error));
+	g_assert_false(seen);
+	/* the same post again (a repeated stage) */
+	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "m1@x", 110, "in-1",
+						 &seen, &error));
+	g_assert_false(seen);
+	g_assert_true(pgl_store_message_id_seen(fixture->store, list->id, "m1@x", "in-1", &seen,
+						&error));
+	g_assert_false(seen);
+	/* another delivery of it (the MTA sent it again) */
+	g_assert_true(pgl_store_message_id_seen(fixture->store, list->id, "m1@x", "in-2", &seen,
+						&error));
+	g_assert_true(seen);
+	g_assert_true(pgl_store_message_id_check(fixture->store, list->id, "m1@x", 120, "in-2",
+						 &seen, &error));
+	g_assert_true(seen);
+	g_assert_no_error(error);
+}
+
 /* Every change of a list key or an address key, and only those, moves the key generation on. */
 static void
 test_key_generation(Fixture *fixture, gconstpointer user_data)
@@ -2399,6 +2431,7 @@ main(int argc, char **argv)
 	ADD("/store/signature-digests/replay", set_up, test_signature_digests);
 	ADD("/store/signature-digests/origin", set_up, test_signature_digests_origin);
 	ADD("/store/keys/generation", set_up, test_key_generation);
+	ADD("/store/message-ids/origin", set_up, test_message_ids_origin);
 #undef ADD
 
 	return g_test_run();
