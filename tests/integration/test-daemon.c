@@ -168,6 +168,42 @@ assert_list_headers(PglTestReceived *received)
 	PGL_TEST_ASSERT_STR(precedence_value, "list");
 }
 
+/* The MTA delivers a post again (it missed our LMTP reply): the members get it once. A post
+ * refused before (here: banned sender) is judged again when it comes again. */
+static void
+test_post_redelivered_once(Fixture *f, gconstpointer data)
+{
+	g_auto(GStrv) recipients = members_upto(3);
+	g_autofree gchar *message_id = pgl_test_daemon_new_message_id(f);
+	g_autofree gchar *message =
+		pgl_test_daemon_make_message(ALICE, LIST, "Said once", message_id, NULL);
+	g_autofree gchar *refused_id = pgl_test_daemon_new_message_id(f);
+	g_autofree gchar *refused =
+		pgl_test_daemon_make_message(BOB, LIST, "Refused twice", refused_id, NULL);
+	g_autofree gchar *set = NULL;
+	g_autoptr(GPtrArray) notices = NULL;
+
+	setup_list(f, 3);
+	set = pgl_test_daemon_cli_ok(f, NULL, "listconf", LIST, "banned_addresses", BOB, NULL);
+	pgl_test_daemon_start(f);
+	PGL_TEST_ASSERT_UINT(pgl_test_daemon_lmtp_send(f, ALICE, LIST, message), 250);
+	pgl_test_daemon_wait_sink(f, 3);
+	pgl_test_daemon_wait_idle(f);
+	PGL_TEST_ASSERT_UINT(pgl_test_daemon_lmtp_send(f, ALICE, LIST, message), 250);
+	pgl_test_daemon_wait_idle(f);
+	pgl_test_daemon_assert_delivered_once(f, message_id, (const gchar *const *)recipients);
+
+	PGL_TEST_ASSERT_UINT(pgl_test_daemon_lmtp_send(f, BOB, LIST, refused), 250);
+	pgl_test_daemon_wait_sink(f, 4);
+	pgl_test_daemon_wait_idle(f);
+	PGL_TEST_ASSERT_UINT(pgl_test_daemon_lmtp_send(f, BOB, LIST, refused), 250);
+	pgl_test_daemon_wait_sink(f, 5);
+	pgl_test_daemon_wait_idle(f);
+	notices = pgl_test_daemon_messages_to(f, BOB, "was rejected");
+	PGL_TEST_ASSERT_UINT(notices->len, 2);
+	PGL_TEST_ASSERT_UINT(pgl_test_daemon_copies_to(f, refused_id, ALICE), 0);
+}
+
 static void
 test_post_member_reaches_all(Fixture *f, gconstpointer data)
 {
@@ -3192,6 +3228,7 @@ main(int argc, char **argv)
 	pgl_test_daemon_install_abort_handler();
 
 	ADD("/integration/post/member-reaches-all", test_post_member_reaches_all);
+	ADD("/integration/post/redelivered-once", test_post_redelivered_once);
 	ADD("/integration/post/subject-prefix-once", test_post_subject_prefix_once);
 	ADD("/integration/post/max-recipients-chunks", test_post_max_recipients);
 	ADD("/integration/post/verp", test_post_verp);
