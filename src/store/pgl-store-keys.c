@@ -464,31 +464,16 @@ gboolean
 pgl_store_signature_digest_seen(PglStore *store, gint64 list_id, const gchar *digest,
 				const gchar *origin, gboolean *seen_out, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = NULL;
-
 	g_return_val_if_fail(store != NULL, FALSE);
 	g_return_val_if_fail(digest != NULL, FALSE);
 	g_return_val_if_fail(seen_out != NULL, FALSE);
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-	*seen_out = FALSE;
-	if (!pgl_db_prepare(store->db,
-			    "SELECT 1 FROM signature_digests WHERE list_id = ?1 AND digest = ?2 "
-			    "AND (origin IS NULL OR ?3 IS NULL OR origin != ?3)",
-			    &stmt, error) ||
-	    !pgl_db_bind_int64(stmt, 1, list_id, error) ||
-	    !pgl_db_bind_text(stmt, 2, digest, error) || !pgl_db_bind_text(stmt, 3, origin, error))
-		return FALSE;
-	switch (pgl_db_step(stmt, error)) {
-	case PGL_DB_STEP_ROW:
-		*seen_out = TRUE;
-		return TRUE;
-	case PGL_DB_STEP_DONE:
-		return TRUE;
-	case PGL_DB_STEP_ERROR:
-	default:
-		return FALSE;
-	}
+	return pgl_store_seen_for_other(
+		store,
+		"SELECT 1 FROM signature_digests WHERE list_id = ?1 AND digest = ?2 "
+		"AND (origin IS NULL OR ?3 IS NULL OR origin != ?3)",
+		list_id, digest, origin, seen_out, error);
 }
 
 /**

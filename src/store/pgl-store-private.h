@@ -21,5 +21,8 @@ gboolean pgl_store_schema_migrate(sqlite3 *db, guint *version_out, GError **erro
 gboolean pgl_store_domain_ensure(PglStore *store, const gchar *domain, gint64 *domain_id_out,
 				 GError **error);
 void pgl_store_propagate_list_error(GError **error, GError *local_error, gint64 list_id);
+gboolean pgl_store_seen_for_other(PglStore *store, const gchar *sql, gint64 list_id,
+				  const gchar *key, const gchar *origin, gboolean *seen_out,
+				  GError **error);
 
 G_END_DECLS

@@ -346,3 +346,44 @@ pgl_store_propagate_list_error(GError **error, GError *local_error, gint64 list_
 	}
 	g_propagate_error(error, local_error);
 }
+
+/**
+ * pgl_store_seen_for_other:
+ * @store: a store
+ * @sql: a query for rows of one list and one key (?1 list id, ?2 the key) that names the
+ *   column "origin"; it must end in "AND (origin IS NULL OR ?3 IS NULL OR origin != ?3)"
+ * @list_id: the list
+ * @key: the digest, Message-ID...
+ * @origin: (nullable): the spool id of the message being looked at; a row recorded for it does
+ *   not count
+ * @seen_out: (out): whether such a row exists
+ * @error: return location for a #GError
+ *
+ * The look-up behind the replay and duplicate records, whose rows remember the message that
+ * brought them so that a stage repeated after a crash is not a repeat of itself. Private to
+ * src/store/.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%PGL_STORE_ERROR_FAILED)
+ */
+gboolean
+pgl_store_seen_for_other(PglStore *store, const gchar *sql, gint64 list_id, const gchar *key,
+			 const gchar *origin, gboolean *seen_out, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+
+	*seen_out = FALSE;
+	if (!pgl_db_prepare(store->db, sql, &stmt, error) ||
+	    !pgl_db_bind_int64(stmt, 1, list_id, error) || !pgl_db_bind_text(stmt, 2, key, error) ||
+	    !pgl_db_bind_text(stmt, 3, origin, error))
+		return FALSE;
+	switch (pgl_db_step(stmt, error)) {
+	case PGL_DB_STEP_ROW:
+		*seen_out = TRUE;
+		return TRUE;
+	case PGL_DB_STEP_DONE:
+		return TRUE;
+	case PGL_DB_STEP_ERROR:
+	default:
+		return FALSE;
+	}
+}
