@@ -440,6 +440,51 @@ fall_back_to_keyless(PglSpoolEntry *entry, Recipients *recipients, guint start, 
 	}
 }
 
+/* Sends @message to the keyed recipients, encrypted to their keys in copies of @chunk
+ * recipients (key IDs hidden when a copy has several), signed by @signer if given. A copy that
+ * cannot be made moves its recipients to the keyless ones. Once the relay has failed as a
+ * whole, no more copies are made: everyone left, keyless ones included, waits for the next
+ * attempt, and *@deferred_out says so. */
+static gboolean
+send_encrypted(PglDelivery *delivery, PglSpoolEntry *entry, PglListCrypto *crypto,
+	       const gchar *signer, GMimeMessage *message, GBytes *payload,
+	       Recipients *recipients, guint chunk, const gchar *sender, gboolean verp,
+	       const gchar *origin, Outcome *outcome, gboolean *deferred_out, GError **error)
+{
+	PglPgpKeyring *keyring = pgl_list_crypto_get_keyring(crypto);
+
+	*deferred_out = FALSE;
+	for (guint start = 0, n_keyed = recipients->keyed->len; start < n_keyed; start += chunk) {
+		guint n = MIN(chunk, n_keyed - start);
+		g_autoptr(GPtrArray) fingerprints = g_ptr_array_new();
+		g_autoptr(GBytes) copy = NULL;
+		g_autoptr(GError) copy_error = NULL;
+
+		if (outcome->relay_failed) {
+			defer_rest(outcome, recipients->keyed, start);
+			defer_rest(outcome, recipients->keyless, 0);
+			*deferred_out = TRUE;
+			return TRUE;
+		}
+		for (guint i = 0; i < n; i++)
+			g_ptr_array_add(fingerprints, recipients->fingerprints->pdata[start + i]);
+		g_ptr_array_add(fingerprints, NULL);
+		copy = pgl_pgp_mime_build_encrypted(
+			keyring, signer, (const gchar *const *)fingerprints->pdata, message,
+			payload, n > 1 ? PGL_PGP_ENCRYPT_HIDE_RECIPIENTS : PGL_PGP_ENCRYPT_NONE,
+			&copy_error);
+		if (copy == NULL) {
+			fall_back_to_keyless(entry, recipients, start, n, copy_error);
+			continue;
+		}
+		if (!send_chunks(delivery, entry, copy, sender, verp,
+				 (const gchar *const *)recipients->keyed->pdata + start, n, n, origin,
+				 outcome, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* A notice of a PGP list: encrypted to each recipient whose key is usable, signed otherwise. */
 static gboolean
 deliver_pgp_notice(PglDelivery *delivery, PglSpoolEntry *entry, PglListCrypto *crypto,
@@ -448,32 +493,15 @@ deliver_pgp_notice(PglDelivery *delivery, PglSpoolEntry *entry, PglListCrypto *c
 {
 	const PglConfig *config = pgl_context_get_config(delivery->ctx);
 	gboolean private = g_strcmp0(pgl_spool_entry_get(entry, PGL_OUT_PGP_PRIVATE), "true") == 0;
-	PglPgpKeyring *keyring = pgl_list_crypto_get_keyring(crypto);
-	const gchar *list_key = pgl_list_crypto_get_fingerprint(crypto);
+	gboolean deferred = FALSE;
 
-	guint n_keyed = recipients->keyed->len;
-
-	for (guint i = 0; i < n_keyed; i++) {
-		const gchar *fingerprints[] = {g_ptr_array_index(recipients->fingerprints, i), NULL};
-		const gchar *address = g_ptr_array_index(recipients->keyed, i);
-		g_autoptr(GBytes) copy = NULL;
-		g_autoptr(GError) copy_error = NULL;
-
-		if (outcome->relay_failed) {
-			defer_rest(outcome, recipients->keyed, i);
-			defer_rest(outcome, recipients->keyless, 0);
-			return TRUE;
-		}
-		copy = pgl_pgp_mime_build_encrypted(keyring, list_key, fingerprints, message, NULL,
-						    PGL_PGP_ENCRYPT_NONE, &copy_error);
-		if (copy == NULL) {
-			fall_back_to_keyless(entry, recipients, i, 1, copy_error);
-			continue;
-		}
-		if (!send_chunks(delivery, entry, copy, sender, verp, &address, 1, 1, origin,
-				 outcome, error))
-			return FALSE;
-	}
+	/* one recipient per copy: the notice names them in To: */
+	if (!send_encrypted(delivery, entry, crypto, pgl_list_crypto_get_fingerprint(crypto),
+			    message, NULL, recipients, 1, sender, verp, origin, outcome, &deferred,
+			    error))
+		return FALSE;
+	if (deferred)
+		return TRUE;
 	if (recipients->keyless->len == 0)
 		return TRUE;
 	if (private) {
@@ -506,9 +534,9 @@ deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *lis
 	guint bulk = MAX(config->mta_max_recipients, 1);
 	guint chunk = MIN(MAX(config->pgp_chunk_size, 1), bulk);
 	gboolean sign = pgl_list_get_bool(list, "sign_outgoing");
-	PglPgpKeyring *keyring = pgl_list_crypto_get_keyring(crypto);
 	const gchar *signer = sign ? pgl_list_crypto_get_fingerprint(crypto) : NULL;
 	const gchar *action = pgl_list_get(list, "unusable_key_action");
+	gboolean deferred = FALSE;
 
 	if (!pgl_list_get_bool(list, "encrypt_outgoing")) {
 		g_autoptr(GBytes) copy = clear_copy(crypto, message, sign, error);
@@ -522,35 +550,11 @@ deliver_pgp_post(PglDelivery *delivery, PglSpoolEntry *entry, const PglList *lis
 				   (const gchar *const *)recipients->keyless->pdata,
 				   recipients->keyless->len, bulk, origin, outcome, error);
 	}
-	if (verp)
-		chunk = 1;
-	for (guint start = 0, n_keyed = recipients->keyed->len; start < n_keyed; start += chunk) {
-		guint n = MIN(chunk, n_keyed - start);
-		g_autoptr(GPtrArray) fingerprints = g_ptr_array_new();
-		g_autoptr(GBytes) copy = NULL;
-		g_autoptr(GError) copy_error = NULL;
-
-		if (outcome->relay_failed) {
-			defer_rest(outcome, recipients->keyed, start);
-			defer_rest(outcome, recipients->keyless, 0);
-			return TRUE;
-		}
-		for (guint i = 0; i < n; i++)
-			g_ptr_array_add(fingerprints, recipients->fingerprints->pdata[start + i]);
-		g_ptr_array_add(fingerprints, NULL);
-		copy = pgl_pgp_mime_build_encrypted(
-			keyring, signer, (const gchar *const *)fingerprints->pdata, message,
-			payload, n > 1 ? PGL_PGP_ENCRYPT_HIDE_RECIPIENTS : PGL_PGP_ENCRYPT_NONE,
-			&copy_error);
-		if (copy == NULL) {
-			fall_back_to_keyless(entry, recipients, start, n, copy_error);
-			continue;
-		}
-		if (!send_chunks(delivery, entry, copy, sender, verp,
-				 (const gchar *const *)recipients->keyed->pdata + start, n, n, origin,
-				 outcome, error))
-			return FALSE;
-	}
+	if (!send_encrypted(delivery, entry, crypto, signer, message, payload, recipients,
+			    verp ? 1 : chunk, sender, verp, origin, outcome, &deferred, error))
+		return FALSE;
+	if (deferred)
+		return TRUE;
 	if (recipients->keyless->len == 0)
 		return TRUE;
 	if (g_strcmp0(action, "plaintext") == 0) {
