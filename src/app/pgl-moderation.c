@@ -62,7 +62,7 @@ decide(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
 		    pgl_notice_may_answer(message, held->sender, held->sender)) {
 			g_hash_table_insert(variables, "subject", g_strdup(held->subject));
 			g_hash_table_insert(variables, "reason", pgl_sanitize(why, -1, 1000));
-			if (!pgl_notice_send(ctx, store, spool, list, notice_id, recipients, subject,
+			if (!pgl_notice_send(ctx, store, spool, list, NULL, notice_id, recipients, subject,
 					     "rejected", variables, message, error))
 				return FALSE;
 		}

@@ -123,6 +123,8 @@ send_sealed(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *li
 /**
  * pgl_notice_send:
  * @store: a store (a PGP list's keys, the recipients' keys)
+ * @list_crypto: (nullable): the list's keys, if the caller has them open; %NULL: looked up
+ *   (a plain list has none)
  * @id: (nullable): the spool id, see pgl_notice_enqueue_message()
  * @recipients: %NULL-terminated addresses
  * @subject: the notice's subject
@@ -135,16 +137,17 @@ send_sealed(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *li
  */
 gboolean
 pgl_notice_send(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
-		const gchar *id, const gchar *const *recipients, const gchar *subject,
-		const gchar *template_name, GHashTable *variables, GMimeMessage *original,
-		GError **error)
+		PglListCrypto *list_crypto, const gchar *id, const gchar *const *recipients,
+		const gchar *subject, const gchar *template_name, GHashTable *variables,
+		GMimeMessage *original, GError **error)
 {
 	g_autofree gchar *body = pgl_template_render(ctx, template_name, variables, error);
 	g_autofree gchar *owner = pgl_list_subaddress(list, "owner");
 	g_autofree gchar *to = NULL;
 	g_autoptr(GMimeMessage) notice = NULL;
 	g_autoptr(GBytes) bytes = NULL;
-	g_autoptr(PglListCrypto) crypto = NULL;
+	g_autoptr(PglListCrypto) opened = NULL;
+	PglListCrypto *crypto = list_crypto;
 
 	if (body == NULL)
 		return FALSE;
@@ -153,8 +156,11 @@ pgl_notice_send(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList
 			    "notice template %s is not UTF-8", template_name);
 		return FALSE;
 	}
-	if (!pgl_list_crypto_open(ctx, store, list, &crypto, error))
-		return FALSE;
+	if (crypto == NULL) {
+		if (!pgl_list_crypto_open(ctx, store, list, &opened, error))
+			return FALSE;
+		crypto = opened;
+	}
 	if (crypto != NULL)
 		return send_sealed(ctx, store, spool, list, crypto, id, recipients, subject, body,
 				   original, error);

@@ -6,13 +6,15 @@
 
 #include "core/pgl-context.h"
 #include "core/pgl-list.h"
+#include "keys/pgl-list-crypto.h"
 #include "queue/pgl-spool.h"
 #include "store/pgl-store.h"
 
 G_BEGIN_DECLS
 
 gboolean pgl_notice_send(PglContext *ctx, PglStore *store, PglSpool *spool, const PglList *list,
-			 const gchar *id, const gchar *const *recipients, const gchar *subject,
+			 PglListCrypto *list_crypto, const gchar *id,
+			 const gchar *const *recipients, const gchar *subject,
 			 const gchar *template_name, GHashTable *variables, GMimeMessage *original,
 			 GError **error);
 GHashTable *pgl_notice_variables(const PglList *list);

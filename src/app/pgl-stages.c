@@ -151,7 +151,7 @@ answer_address(const gchar *envelope_from, const gchar *sender)
  * (on a PGP list, the outer one: the real Subject is as private as the body) */
 static gboolean
 notify_sender(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
-	      GMimeMessage *message, const gchar *about_subject, const gchar *envelope_from,
+	      PglListCrypto *crypto, GMimeMessage *message, const gchar *about_subject, const gchar *envelope_from,
 	      const gchar *sender, const gchar *kind, const gchar *subject_line,
 	      const gchar *template_name, const gchar *reason, gboolean attach, GError **error)
 {
@@ -171,7 +171,8 @@ notify_sender(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 	g_hash_table_insert(variables, "subject",
 			    pgl_sanitize(about_subject ? about_subject : "(no subject)", -1, 200));
 	g_hash_table_insert(variables, "reason", g_strdup(reason));
-	return pgl_notice_send(stage->ctx, stage->store, stage->spool, list, id, recipients,
+	return pgl_notice_send(stage->ctx, stage->store, stage->spool, list, crypto, id,
+			       recipients,
 			       subject_line, template_name, variables, attach ? message : NULL,
 			       error);
 }
@@ -221,7 +222,7 @@ hold(PglStage *stage, PglSpoolEntry *entry, const PglList *list, PglListCrypto *
 		g_hash_table_insert(variables, "id", g_strdup_printf("%" G_GINT64_FORMAT, held_id));
 		notice_subject = g_strdup_printf("%s post from %s requires approval",
 						 display_name, sender ? sender : "(unknown)");
-		if (!pgl_notice_send(stage->ctx, stage->store, stage->spool, list, id,
+		if (!pgl_notice_send(stage->ctx, stage->store, stage->spool, list, crypto, id,
 				     (const gchar *const *)moderators, notice_subject,
 				     "held-moderator", variables, message, error))
 			return FALSE;
@@ -230,7 +231,7 @@ hold(PglStage *stage, PglSpoolEntry *entry, const PglList *list, PglListCrypto *
 		g_autofree gchar *notice_subject =
 			g_strdup_printf("Your message to %s awaits moderator approval", list->address);
 
-		if (!notify_sender(stage, entry, list, message, about_subject, envelope_from,
+		if (!notify_sender(stage, entry, list, crypto, message, about_subject, envelope_from,
 				   sender, "held-poster", notice_subject, "held-poster", reason,
 				   FALSE, error))
 			return FALSE;
@@ -286,7 +287,7 @@ enqueue_pipeline(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 /* A post that could not be read: told to the sender where that is allowed, logged, audited. */
 static gboolean
 refuse_unreadable(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
-		  GMimeMessage *message, const gchar *envelope_from, const gchar *sender,
+		  PglListCrypto *crypto, GMimeMessage *message, const gchar *envelope_from, const gchar *sender,
 		  const gchar *about_subject, const gchar *log_id, const gchar *why,
 		  GError **error)
 {
@@ -297,8 +298,8 @@ refuse_unreadable(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 	g_message("%s: list=%s sender=%s action=reject rule=pgp-open reason=\"%s\"", log_id,
 		  list->address, sender ? sender : "(none)", reason);
 	audit(stage, list, log_id, "reject", reason, "pgp-open");
-	return notify_sender(stage, entry, list, message, about_subject, envelope_from, sender,
-			     "rejected", subject, "rejected", reason, FALSE, error);
+	return notify_sender(stage, entry, list, crypto, message, about_subject, envelope_from,
+			     sender, "rejected", subject, "rejected", reason, FALSE, error);
 }
 
 static gboolean
@@ -328,8 +329,8 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 		if (sender != NULL && pgl_notice_may_answer(NULL, envelope_from, sender)) {
 			g_hash_table_insert(variables, "subject", g_strdup("(unreadable message)"));
 			g_hash_table_insert(variables, "reason", g_strdup(why));
-			if (!pgl_notice_send(stage->ctx, stage->store, stage->spool, list, id,
-					     recipients, "Your message could not be posted",
+			if (!pgl_notice_send(stage->ctx, stage->store, stage->spool, list, NULL,
+					     id, recipients, "Your message could not be posted",
 					     "rejected", variables, NULL, error))
 				return FALSE;
 		}
@@ -377,7 +378,7 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 		if (pgp_post == NULL)
 			return FALSE;
 		if (pgp_post->refusal != NULL)
-			return refuse_unreadable(stage, entry, list, message, envelope_from,
+			return refuse_unreadable(stage, entry, list, crypto, message, envelope_from,
 						 sender, about_subject, log_id,
 						 pgp_post->refusal, error);
 		g_clear_object(&message);
@@ -440,9 +441,9 @@ process_post(PglStage *stage, PglSpoolEntry *entry, const PglList *list,
 		 * Never on a PGP list: its post was decrypted by the list, and anyone holding a
 		 * captured ciphertext could send it in under a member's From: with their own
 		 * envelope address and have the list decrypt it for them. */
-		return notify_sender(stage, entry, list, message, about_subject, envelope_from,
-				     posting->sender, "rejected", subject, "rejected", reason,
-				     roles->len > 0 && crypto == NULL, error);
+		return notify_sender(stage, entry, list, crypto, message, about_subject,
+				     envelope_from, posting->sender, "rejected", subject, "rejected",
+				     reason, roles->len > 0 && crypto == NULL, error);
 	}
 	case PGL_ACTION_DISCARD:
 		return TRUE;
@@ -687,10 +688,10 @@ pgl_stage_process_command(PglSpoolEntry *entry, gpointer user_data, GError **err
 			g_strdup_printf("Your request to %s was passed on to its owners",
 					list->address);
 
-		return notify_sender(stage, entry, list, message, about_subject, envelope_from,
-				     sender,
-				     "request-forwarded", subject, "request-forwarded",
-				     "passed on to the list owners", FALSE, error);
+		return notify_sender(stage, entry, list, NULL, message, about_subject,
+				     envelope_from, sender, "request-forwarded", subject,
+				     "request-forwarded", "passed on to the list owners", FALSE,
+				     error);
 	}
 	return TRUE;
 }
