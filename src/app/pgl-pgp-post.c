@@ -161,22 +161,15 @@ static gchar *
 single_from(GMimeMessage *message)
 {
 	InternetAddressList *from = g_mime_message_get_from(message);
-	gchar *found = NULL;
-	guint mailboxes = 0;
+	InternetAddress *address;
 
-	for (int i = 0; from != NULL && i < internet_address_list_length(from); i++) {
-		InternetAddress *address = internet_address_list_get_address(from, i);
-
-		if (!INTERNET_ADDRESS_IS_MAILBOX(address))
-			return NULL;
-		if (mailboxes++ > 0) {
-			g_free(found);
-			return NULL;
-		}
-		found = pgl_address_normalize(
-			internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address)), NULL);
-	}
-	return found;
+	if (from == NULL || internet_address_list_length(from) != 1)
+		return NULL;
+	address = internet_address_list_get_address(from, 0);
+	if (!INTERNET_ADDRESS_IS_MAILBOX(address))
+		return NULL;
+	return pgl_address_normalize(
+		internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address)), NULL);
 }
 
 /* Whether the signed To: or Cc: (@to, @cc, either may be %NULL) name @list or one of its
